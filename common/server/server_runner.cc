@@ -1,0 +1,125 @@
+#include "common/server/server_runner.h"
+
+#include <signal.h>
+
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "spdlog/spdlog.h"
+
+namespace relief {
+
+void BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+ServerRunner::ServerRunner(ServerOptions options)
+    : options_(std::move(options)) {}
+
+ServerRunner::~ServerRunner() {
+  if (server_ != nullptr) {
+    server_->Shutdown(std::chrono::system_clock::now());
+    server_->Wait();
+  }
+}
+
+void ServerRunner::AddService(grpc::Service* service) {
+  services_.push_back(service);
+}
+
+absl::Status ServerRunner::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(),
+                           &port_);
+  grpc::ResourceQuota quota(absl::StrCat(options_.service_name, "-quota"));
+  quota.SetMaxThreads(options_.max_threads);
+  builder.SetResourceQuota(quota);
+  builder.SetMaxReceiveMessageSize(options_.max_receive_bytes);
+  for (grpc::Service* s : services_) builder.RegisterService(s);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    server_.reset();
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.listen));
+  }
+  // The default health service starts SERVING: say otherwise at once.
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  spdlog::info("event=listening service={} addr={} port={}",
+               options_.service_name, options_.listen, port_);
+  return absl::OkStatus();
+}
+
+void ServerRunner::SetServing(bool serving) {
+  if (serving_.exchange(serving) == serving) return;
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->SetServingStatus(serving);
+  }
+  spdlog::info("event=health service={} status={}", options_.service_name,
+               serving ? "SERVING" : "NOT_SERVING");
+}
+
+void ServerRunner::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+}
+
+void ServerRunner::Wait() {
+  // A helper thread turns a blocked signal into Stop().
+  std::thread signals([this] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    while (!stop_.HasBeenNotified()) {
+      timespec timeout{0, 200 * 1000 * 1000};
+      int sig = sigtimedwait(&set, nullptr, &timeout);
+      if (sig == SIGTERM || sig == SIGINT) {
+        spdlog::info("event=signal sig={}", sig == SIGTERM ? "TERM" : "INT");
+        Stop();
+      }
+    }
+  });
+  stop_.WaitForNotification();
+  signals.join();
+  SetServing(false);
+  if (server_ != nullptr) {
+    spdlog::info("event=shutting_down grace_ms={}",
+                 absl::ToInt64Milliseconds(options_.shutdown_grace));
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+    server_->Wait();
+    server_.reset();
+  }
+  spdlog::info("event=stopped service={}", options_.service_name);
+}
+
+HealthPoller::HealthPoller(std::function<absl::Status()> check,
+                           std::function<void(const absl::Status&)> on_change,
+                           absl::Duration interval)
+    : thread_([this, check = std::move(check),
+               on_change = std::move(on_change), interval] {
+        std::optional<bool> last;
+        do {
+          absl::Status s = check();
+          if (!last.has_value() || *last != s.ok()) {
+            last = s.ok();
+            on_change(s);
+          }
+        } while (!stop_.WaitForNotificationWithTimeout(interval));
+      }) {}
+
+HealthPoller::~HealthPoller() {
+  stop_.Notify();
+  thread_.join();
+}
+
+}  // namespace relief

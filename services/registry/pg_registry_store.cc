@@ -1,0 +1,338 @@
+#include "services/registry/pg_registry_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/base/failpoint.h"
+#include "common/base/status.h"
+#include "common/pg/common_migrations.h"
+#include "common/pg/idempotency.h"
+#include "common/pg/transaction.h"
+#include "common/text/vn_text.h"
+#include "common/units/pg_units.h"
+#include "pqxx/pqxx"
+
+std::vector<relief::pg::Migration> RegistryMigrations();
+
+namespace relief::registry {
+namespace {
+
+constexpr absl::string_view kSchema = "registry";
+
+// Runs `fn`, turning a libpqxx exception into a Status (this adapter is
+// where library errors become values).
+template <typename Fn>
+absl::Status Guard(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return pg::StatusFromException(e);
+  }
+}
+
+// Postgres text for an absl::Time (UTC, microseconds).
+std::string PgTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", t, absl::UTCTimeZone());
+}
+
+absl::Time ParsePgTime(const pqxx::field& f) {
+  // Sessions run with TimeZone UTC: "2021-08-15 10:11:12.123456+00".
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime("%Y-%m-%d %H:%M:%E*S%ET", f.c_str(), &t, &err)) {
+    // A timestamp without fraction and zone parses with this one.
+    absl::ParseTime("%Y-%m-%d %H:%M:%S", f.c_str(), absl::UTCTimeZone(), &t,
+                    &err);
+  }
+  return t;
+}
+
+std::optional<std::string> OrNull(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+std::string Text(const pqxx::field& f) {
+  return f.is_null() ? std::string() : std::string(f.c_str());
+}
+
+// A Postgres array literal of `items` ({"a","b"}) for text[] / uuid[].
+std::string ArrayLiteral(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ",";
+    out += "\"";
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+std::vector<std::string> ParseArray(const pqxx::field& f) {
+  std::vector<std::string> out;
+  pqxx::array_parser parser = f.as_array();
+  for (auto item = parser.get_next();
+       item.first != pqxx::array_parser::juncture::done;
+       item = parser.get_next()) {
+    if (item.first == pqxx::array_parser::juncture::string_value) {
+      out.push_back(item.second);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Person> Load(pqxx::transaction_base& tx,
+                            absl::string_view person_id) {
+  const std::string id(person_id);
+  pqxx::result rows = tx.exec_params(
+      "SELECT full_name, birth_year, birth_month, birth_day, sex, phone,"
+      " home_commune_code, home_district_code, home_province_code,"
+      " host_province_code, host_district_code, street, need_kind, need_note,"
+      " source, partner_id, partner_external_ref, state, created_at,"
+      " updated_at FROM registry.persons WHERE person_id = $1",
+      id);
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("no person ", person_id));
+  }
+  const auto& r = rows[0];
+  Person p;
+  p.id = id;
+  p.full_name = Text(r[0]);
+  p.birth_date = {r[1].as<int>(), r[2].as<int>(), r[3].as<int>()};
+  p.sex = static_cast<Sex>(r[4].as<int>());
+  p.phone = Text(r[5]);
+  p.home_commune_code = Text(r[6]);
+  p.home_district_code = Text(r[7]);
+  p.home_province_code = Text(r[8]);
+  p.host_province_code = Text(r[9]);
+  p.host_district_code = Text(r[10]);
+  p.street = Text(r[11]);
+  p.need_kind = static_cast<NeedKind>(r[12].as<int>());
+  p.need_note = Text(r[13]);
+  p.source = static_cast<Source>(r[14].as<int>());
+  p.partner_id = Text(r[15]);
+  p.partner_external_ref = Text(r[16]);
+  p.state = static_cast<PersonState>(r[17].as<int>());
+  p.created_at = ParsePgTime(r[18]);
+  p.updated_at = ParsePgTime(r[19]);
+  for (const auto& d : tx.exec_params(
+           "SELECT doc_type, number, doc_key, linked FROM registry.documents"
+           " WHERE person_id = $1 ORDER BY created_at, doc_type, number",
+           id)) {
+    p.documents.push_back({.type = static_cast<DocumentType>(d[0].as<int>()),
+                           .number = Text(d[1]),
+                           .key = Text(d[2]),
+                           .linked = d[3].as<bool>()});
+  }
+  for (const auto& rel : tx.exec_params(
+           "SELECT name, relationship, phone FROM registry.relatives"
+           " WHERE person_id = $1 ORDER BY ordinal",
+           id)) {
+    p.relatives.push_back({Text(rel[0]), Text(rel[1]), Text(rel[2])});
+  }
+  return p;
+}
+
+// Inserts `documents` of `person_id`; ABORTED (a lost race) when a linked
+// key was taken by someone else meanwhile.
+absl::Status InsertDocuments(pqxx::transaction_base& tx,
+                             absl::string_view person_id,
+                             const std::vector<Document>& documents,
+                             absl::string_view request_id) {
+  for (const Document& d : documents) {
+    // ON CONFLICT without a target covers both the primary key (the same
+    // document again) and the linked-key index (someone else's key).
+    pqxx::result r = tx.exec_params(
+        "INSERT INTO registry.documents (person_id, doc_type, number, doc_key,"
+        " linked, created_at, request_id) VALUES ($1, $2, $3, $4, $5, now(),"
+        " $6) ON CONFLICT DO NOTHING RETURNING 1",
+        std::string(person_id), static_cast<int>(d.type), d.number,
+        OrNull(d.key), d.linked, std::string(request_id));
+    if (r.empty() && d.linked && !d.key.empty()) {
+      pqxx::result owner = tx.exec_params(
+          "SELECT person_id FROM registry.documents WHERE doc_key = $1 AND"
+          " linked",
+          d.key);
+      if (owner.empty() || Text(owner[0][0]) != person_id) {
+        return pg::RaceLost(absl::StrCat("document key of ", person_id));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+class PgRegistryTx final : public RegistryTx {
+ public:
+  explicit PgRegistryTx(pqxx::transaction_base& tx) : tx_(tx) {}
+
+  absl::StatusOr<std::optional<std::string>> ClaimRequest(
+      const RequestKey& key, absl::string_view request_hash) override {
+    absl::StatusOr<std::optional<std::string>> out;
+    absl::Status s = Guard([&] {
+      out = idempotency_.Claim(
+          tx_, {key.method, key.principal, key.request_id}, request_hash);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::Status CompleteRequest(const RequestKey& key,
+                               absl::string_view answer) override {
+    return Guard([&] {
+      idempotency_.Complete(tx_, {key.method, key.principal, key.request_id},
+                            answer);
+      return failpoint::Hit("registry.register.before_commit");
+    });
+  }
+
+  absl::Status LockDocumentKeys(const std::vector<std::string>& keys) override {
+    return Guard([&] {
+      pg::LockKeys(tx_, "registry.document", keys);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>>
+  FindDocumentOwners(const std::vector<std::string>& keys) override {
+    absl::flat_hash_map<std::string, std::string> owners;
+    if (keys.empty()) return owners;
+    absl::Status s = Guard([&] {
+      for (const auto& row : tx_.exec_params(
+               "SELECT doc_key, person_id FROM registry.documents"
+               " WHERE linked AND doc_key = ANY($1::text[])",
+               ArrayLiteral(keys))) {
+        owners[Text(row[0])] = Text(row[1]);
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return owners;
+  }
+
+  absl::StatusOr<std::optional<std::string>> FindByPartnerRef(
+      absl::string_view partner_id, absl::string_view external_ref) override {
+    std::optional<std::string> out;
+    absl::Status s = Guard([&] {
+      pqxx::result r = tx_.exec_params(
+          "SELECT person_id FROM registry.persons WHERE partner_id = $1 AND"
+          " partner_external_ref = $2",
+          std::string(partner_id), std::string(external_ref));
+      if (!r.empty()) out = Text(r[0][0]);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::Status InsertPerson(const Person& p, const Principal& actor,
+                            absl::string_view request_id) override {
+    return Guard([&]() -> absl::Status {
+      pqxx::result r = tx_.exec_params(
+          "INSERT INTO registry.persons (person_id, full_name, name_key,"
+          " birth_year, birth_month, birth_day, sex, phone, home_commune_code,"
+          " home_district_code, home_province_code, host_province_code,"
+          " host_district_code, street, need_kind, need_note, source,"
+          " partner_id, partner_external_ref, state, created_at, updated_at,"
+          " created_by, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+          " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,"
+          " $22, $23, $24) ON CONFLICT DO NOTHING RETURNING 1",
+          p.id, p.full_name, text::MatchKey(p.full_name), p.birth_date.year,
+          p.birth_date.month, p.birth_date.day, static_cast<int>(p.sex),
+          OrNull(p.phone), p.home_commune_code, p.home_district_code,
+          p.home_province_code, p.host_province_code,
+          OrNull(p.host_district_code), OrNull(p.street),
+          static_cast<int>(p.need_kind), OrNull(p.need_note),
+          static_cast<int>(p.source), OrNull(p.partner_id),
+          OrNull(p.partner_external_ref), static_cast<int>(p.state),
+          PgTime(p.created_at), PgTime(p.updated_at), actor.subject,
+          std::string(request_id));
+      // Only the partner reference can collide: a concurrent registration
+      // of the same (partner, external_ref) won; answer as it did.
+      if (r.empty()) return pg::RaceLost("partner reference");
+      RELIEF_RETURN_IF_ERROR(failpoint::Hit("registry.register.after_person"));
+      RELIEF_RETURN_IF_ERROR(
+          InsertDocuments(tx_, p.id, p.documents, request_id));
+      for (size_t i = 0; i < p.relatives.size(); ++i) {
+        const Relative& rel = p.relatives[i];
+        tx_.exec_params(
+            "INSERT INTO registry.relatives (person_id, ordinal, name,"
+            " relationship, phone) VALUES ($1, $2, $3, $4, $5)",
+            p.id, static_cast<int>(i), rel.name, rel.relationship,
+            OrNull(rel.phone));
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status AddDocuments(absl::string_view person_id,
+                            const std::vector<Document>& documents,
+                            absl::string_view request_id) override {
+    return Guard([&] {
+      return InsertDocuments(tx_, person_id, documents, request_id);
+    });
+  }
+
+  absl::Status InsertReview(const ReviewItem& review, const Principal& actor,
+                            absl::string_view request_id) override {
+    return Guard([&] {
+      tx_.exec_params(
+          "INSERT INTO registry.reviews (review_id, kind, state, person_id,"
+          " candidate_ids, doc_keys, home_commune_code, created_at,"
+          " created_by, request_id) VALUES ($1, 'DOCUMENT_CONFLICT', 'OPEN',"
+          " $2, $3::uuid[], $4::text[], $5, now(), $6, $7)",
+          review.review_id, review.person_id,
+          ArrayLiteral(review.candidate_ids), ArrayLiteral(review.doc_keys),
+          review.home_commune_code, actor.subject, std::string(request_id));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<Person> LoadPerson(absl::string_view person_id) override {
+    absl::StatusOr<Person> out;
+    absl::Status s = Guard([&] {
+      out = Load(tx_, person_id);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+ private:
+  pqxx::transaction_base& tx_;
+  const pg::IdempotencyStore idempotency_{kSchema};
+};
+
+}  // namespace
+
+std::vector<pg::MigrationSet> RegistryMigrationSets() {
+  return {units::UnitsMigrationSet(),
+          pg::CommonMigrationSet(std::string(kSchema)),
+          pg::MigrationSet{std::string(kSchema), "registry",
+                           RegistryMigrations()}};
+}
+
+absl::Status PgRegistryStore::InTransaction(
+    const std::function<absl::Status(RegistryTx&)>& body) {
+  return pg::RunInTransaction(pool_, [&](pqxx::transaction_base& tx) {
+    PgRegistryTx registry_tx(tx);
+    return body(registry_tx);
+  });
+}
+
+absl::StatusOr<Person> PgRegistryStore::GetPerson(absl::string_view person_id) {
+  absl::StatusOr<pg::Pool::Lease> lease = pool_.Acquire();
+  if (!lease.ok()) return lease.status();
+  absl::StatusOr<Person> out;
+  absl::Status s = Guard([&] {
+    pqxx::read_transaction tx(lease->conn());
+    out = Load(tx, person_id);
+    return absl::OkStatus();
+  });
+  if (pg::IsConnectionError(s)) lease->MarkBroken();
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace relief::registry

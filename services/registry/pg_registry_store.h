@@ -1,0 +1,33 @@
+// The registry's system of record in Postgres (schema "registry"). The only
+// registry files that include libpqxx.
+#ifndef RELIEF_SERVICES_REGISTRY_PG_REGISTRY_STORE_H_
+#define RELIEF_SERVICES_REGISTRY_PG_REGISTRY_STORE_H_
+
+#include <vector>
+
+#include "common/pg/migrate.h"
+#include "common/pg/pool.h"
+#include "services/registry/registry_store.h"
+
+namespace relief::registry {
+
+// Every migration set the registry applies at start, in order: the unit
+// table (schema ref), the common tables and the registry's own.
+std::vector<pg::MigrationSet> RegistryMigrationSets();
+
+// Thread-safe. `pool` must outlive the store.
+class PgRegistryStore final : public RegistryStore {
+ public:
+  explicit PgRegistryStore(pg::Pool& pool) : pool_(pool) {}
+
+  absl::Status InTransaction(
+      const std::function<absl::Status(RegistryTx&)>& body) override;
+  absl::StatusOr<Person> GetPerson(absl::string_view person_id) override;
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace relief::registry
+
+#endif  // RELIEF_SERVICES_REGISTRY_PG_REGISTRY_STORE_H_

@@ -1,0 +1,168 @@
+#include "services/registry/registry_codec.h"
+
+#include "common/base/hash.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace relief::registry {
+namespace {
+
+void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+}  // namespace
+
+RegistrationInput FromProto(const v1::RegisterRequest& r) {
+  RegistrationInput in;
+  in.request_id = r.request_id();
+  Person& p = in.person;
+  p.full_name = r.full_name();
+  p.birth_date = {r.birth_date().year(), r.birth_date().month(),
+                  r.birth_date().day()};
+  p.sex = static_cast<Sex>(r.sex());
+  for (const auto& d : r.documents()) {
+    p.documents.push_back(
+        {.type = static_cast<DocumentType>(d.type()), .number = d.number()});
+  }
+  p.phone = r.phone();
+  p.home_commune_code = r.home_commune_code();
+  p.host_province_code = r.current_address().province_code();
+  p.host_district_code = r.current_address().district_code();
+  p.street = r.current_address().street();
+  p.need_kind = static_cast<NeedKind>(r.needs().kind());
+  p.need_note = r.needs().note();
+  for (const auto& rel : r.relatives()) {
+    p.relatives.push_back({rel.name(), rel.relationship(), rel.phone()});
+  }
+  p.source = static_cast<Source>(r.source());
+  p.partner_id = r.partner_id();
+  p.partner_external_ref = r.partner_external_ref();
+  return in;
+}
+
+void ToProto(const Person& p, v1::Person* out) {
+  out->set_person_id(p.id);
+  out->set_full_name(p.full_name);
+  out->mutable_birth_date()->set_year(p.birth_date.year);
+  out->mutable_birth_date()->set_month(p.birth_date.month);
+  out->mutable_birth_date()->set_day(p.birth_date.day);
+  out->set_sex(static_cast<v1::Sex>(p.sex));
+  for (const Document& d : p.documents) {
+    auto* o = out->add_documents();
+    o->set_type(static_cast<v1::DocumentType>(d.type));
+    o->set_number(d.number);
+    o->set_key(d.key);
+    o->set_linked(d.linked);
+  }
+  out->set_phone(p.phone);
+  out->set_home_commune_code(p.home_commune_code);
+  out->set_home_district_code(p.home_district_code);
+  out->set_home_province_code(p.home_province_code);
+  out->mutable_current_address()->set_province_code(p.host_province_code);
+  out->mutable_current_address()->set_district_code(p.host_district_code);
+  out->mutable_current_address()->set_street(p.street);
+  out->mutable_needs()->set_kind(static_cast<v1::NeedKind>(p.need_kind));
+  out->mutable_needs()->set_note(p.need_note);
+  for (const Relative& r : p.relatives) {
+    auto* o = out->add_relatives();
+    o->set_name(r.name);
+    o->set_relationship(r.relationship);
+    o->set_phone(r.phone);
+  }
+  out->set_source(static_cast<v1::Source>(p.source));
+  out->set_partner_id(p.partner_id);
+  out->set_partner_external_ref(p.partner_external_ref);
+  out->set_state(static_cast<v1::PersonState>(p.state));
+  ToProto(p.created_at, out->mutable_created_at());
+  ToProto(p.updated_at, out->mutable_updated_at());
+}
+
+Person FromProto(const v1::Person& in) {
+  Person p;
+  p.id = in.person_id();
+  p.full_name = in.full_name();
+  p.birth_date = {in.birth_date().year(), in.birth_date().month(),
+                  in.birth_date().day()};
+  p.sex = static_cast<Sex>(in.sex());
+  for (const auto& d : in.documents()) {
+    p.documents.push_back({.type = static_cast<DocumentType>(d.type()),
+                           .number = d.number(),
+                           .key = d.key(),
+                           .linked = d.linked()});
+  }
+  p.phone = in.phone();
+  p.home_commune_code = in.home_commune_code();
+  p.home_district_code = in.home_district_code();
+  p.home_province_code = in.home_province_code();
+  p.host_province_code = in.current_address().province_code();
+  p.host_district_code = in.current_address().district_code();
+  p.street = in.current_address().street();
+  p.need_kind = static_cast<NeedKind>(in.needs().kind());
+  p.need_note = in.needs().note();
+  for (const auto& r : in.relatives()) {
+    p.relatives.push_back({r.name(), r.relationship(), r.phone()});
+  }
+  p.source = static_cast<Source>(in.source());
+  p.partner_id = in.partner_id();
+  p.partner_external_ref = in.partner_external_ref();
+  p.state = static_cast<PersonState>(in.state());
+  p.created_at = FromProto(in.created_at());
+  p.updated_at = FromProto(in.updated_at());
+  return p;
+}
+
+void ToProto(const RegisterResult& r, v1::RegisterResponse* out) {
+  out->set_outcome(static_cast<v1::RegisterOutcome>(r.outcome));
+  out->set_person_id(r.person.id);
+  ToProto(r.person, out->mutable_person());
+  out->set_review_id(r.review_id);
+  for (const auto& id : r.matched_person_ids) out->add_matched_person_ids(id);
+  for (const auto& w : r.warnings) out->add_warnings(w);
+}
+
+RegisterResult FromProto(const v1::RegisterResponse& in) {
+  RegisterResult r;
+  r.outcome = static_cast<RegisterOutcome>(in.outcome());
+  r.person = FromProto(in.person());
+  r.review_id = in.review_id();
+  r.matched_person_ids.assign(in.matched_person_ids().begin(),
+                              in.matched_person_ids().end());
+  r.warnings.assign(in.warnings().begin(), in.warnings().end());
+  return r;
+}
+
+std::string RequestHash(const v1::RegisterRequest& request) {
+  v1::RegisterRequest copy = request;
+  copy.clear_request_id();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    copy.SerializeToCodedStream(&coded);
+  }
+  return Sha256(bytes);
+}
+
+std::string EncodeRegisterResult(const RegisterResult& result) {
+  v1::RegisterResponse response;
+  ToProto(result, &response);
+  return response.SerializeAsString();
+}
+
+absl::StatusOr<RegisterResult> DecodeRegisterResult(absl::string_view bytes) {
+  v1::RegisterResponse response;
+  if (!response.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InternalError("stored register answer does not parse");
+  }
+  return FromProto(response);
+}
+
+}  // namespace relief::registry

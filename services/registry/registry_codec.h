@@ -1,0 +1,33 @@
+// proto <-> domain for the registry. Used by the gRPC handler and for the
+// stored idempotent answers; no gRPC here.
+#ifndef RELIEF_SERVICES_REGISTRY_REGISTRY_CODEC_H_
+#define RELIEF_SERVICES_REGISTRY_REGISTRY_CODEC_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "relief/registry/v1/registry.pb.h"
+#include "services/registry/person.h"
+#include "services/registry/registration.h"
+
+namespace relief::registry {
+
+
+RegistrationInput FromProto(const v1::RegisterRequest& request);
+void ToProto(const Person& person, v1::Person* out);
+Person FromProto(const v1::Person& person);
+void ToProto(const RegisterResult& result, v1::RegisterResponse* out);
+RegisterResult FromProto(const v1::RegisterResponse& response);
+
+// SHA-256 of `request` serialised deterministically without its request_id:
+// the idempotency fingerprint of a request body.
+std::string RequestHash(const v1::RegisterRequest& request);
+
+// The stored answer of a registration (idempotency), proto-encoded.
+std::string EncodeRegisterResult(const RegisterResult& result);
+// INTERNAL when `bytes` do not parse.
+absl::StatusOr<RegisterResult> DecodeRegisterResult(absl::string_view bytes);
+
+}  // namespace relief::registry
+
+#endif  // RELIEF_SERVICES_REGISTRY_REGISTRY_CODEC_H_
