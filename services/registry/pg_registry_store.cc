@@ -33,18 +33,6 @@ std::string PgTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", t, absl::UTCTimeZone());
 }
 
-absl::Time ParsePgTime(const pqxx::field& f) {
-  // Sessions run with TimeZone UTC: "2021-08-15 10:11:12.123456+00".
-  absl::Time t;
-  std::string err;
-  if (!absl::ParseTime("%Y-%m-%d %H:%M:%E*S%ET", f.c_str(), &t, &err)) {
-    // A timestamp without fraction and zone parses with this one.
-    absl::ParseTime("%Y-%m-%d %H:%M:%S", f.c_str(), absl::UTCTimeZone(), &t,
-                    &err);
-  }
-  return t;
-}
-
 std::optional<std::string> OrNull(const std::string& s) {
   if (s.empty()) return std::nullopt;
   return s;
@@ -89,8 +77,10 @@ absl::StatusOr<Person> Load(pqxx::transaction_base& tx,
       "SELECT full_name, birth_year, birth_month, birth_day, sex, phone,"
       " home_commune_code, home_district_code, home_province_code,"
       " host_province_code, host_district_code, street, need_kind, need_note,"
-      " source, partner_id, partner_external_ref, state, created_at,"
-      " updated_at FROM registry.persons WHERE person_id = $1",
+      " source, partner_id, partner_external_ref, state,"
+      " (extract(epoch FROM created_at) * 1000000)::bigint,"
+      " (extract(epoch FROM updated_at) * 1000000)::bigint"
+      " FROM registry.persons WHERE person_id = $1",
       id);
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("no person ", person_id));
@@ -114,8 +104,8 @@ absl::StatusOr<Person> Load(pqxx::transaction_base& tx,
   p.partner_id = Text(r[15]);
   p.partner_external_ref = Text(r[16]);
   p.state = static_cast<PersonState>(r[17].as<int>());
-  p.created_at = ParsePgTime(r[18]);
-  p.updated_at = ParsePgTime(r[19]);
+  p.created_at = absl::FromUnixMicros(r[18].as<int64_t>());
+  p.updated_at = absl::FromUnixMicros(r[19].as<int64_t>());
   for (const auto& d : tx.exec_params(
            "SELECT doc_type, number, doc_key, linked FROM registry.documents"
            " WHERE person_id = $1 ORDER BY created_at, doc_type, number",
