@@ -1,5 +1,7 @@
 // relief-registry: flags/env -> options -> wire objects -> serve.
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -33,6 +35,7 @@ struct Flags {
   std::string log_level = "info";
   int pool_size = 16;
   int health_interval_ms = 1000;
+  std::string port_file;
 };
 
 int Run(const Flags& flags) {
@@ -80,6 +83,12 @@ int Run(const Flags& flags) {
   if (absl::Status s = runner.Start(); !s.ok()) {
     spdlog::error("event=start_failed error=\"{}\"", s.message());
     return 1;
+  }
+  if (!flags.port_file.empty()) {
+    // Written whole, then renamed: a reader never sees a partial number.
+    const std::string tmp = flags.port_file + ".tmp";
+    std::ofstream(tmp) << runner.port() << "\n";
+    std::rename(tmp.c_str(), flags.port_file.c_str());
   }
 
   PgRegistryStore store(pool);
@@ -183,6 +192,8 @@ int main(int argc, char** argv) {
                  "how often Postgres reachability is checked")
       ->envname("RELIEF_HEALTH_INTERVAL_MS")
       ->capture_default_str();
+  app.add_option("--port-file", flags.port_file,
+                 "write the bound port here (useful with --listen=...:0)");
   CLI11_PARSE(app, argc, argv);
   return relief::registry::Run(flags);
 }

@@ -1,2 +1,276 @@
-// placeholder
+// The registry manager on real Postgres and Redis (label: integration).
+#include <cstdlib>
+#include <thread>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "common/base/failpoint.h"
+#include "common/base/status.h"
+#include "common/pg/testing/test_database.h"
+#include "common/redis/redis_client.h"
+#include "common/units/pg_units.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/registry/pg_registry_store.h"
+#include "services/registry/redis_document_cache.h"
+#include "services/registry/registry_manager.h"
+
+namespace relief::registry {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+RegistrationInput Person(std::string request_id,
+                         std::vector<Document> documents) {
+  RegistrationInput in;
+  in.request_id = std::move(request_id);
+  auto& p = in.person;
+  p.full_name = "Nguyễn Văn An";
+  p.birth_date = {1990, 5, 17};
+  p.sex = Sex::kMale;
+  p.documents = std::move(documents);
+  p.home_commune_code = "09157";  // Vĩnh Tường, Vĩnh Phúc
+  p.host_province_code = "79";
+  p.need_kind = NeedKind::kLiving;
+  p.source = Source::kHotline;
+  if (p.documents.empty()) p.relatives = {{"Nguyễn Thị Hoa", "mẹ", ""}};
+  return in;
+}
+
+Document Doc(DocumentType type, std::string number) {
+  return Document{.type = type, .number = std::move(number)};
+}
+
+class RegistryIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = pg::testing::TestDatabase::Create(RegistryMigrationSets());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    pool_ = std::make_unique<pg::Pool>(
+        pg::PoolOptions{.conninfo = db_->url(), .size = 16});
+    const char* redis = std::getenv("RELIEF_TEST_REDIS");
+    ASSERT_TRUE(redis != nullptr && *redis != '\0')
+        << "RELIEF_TEST_REDIS is not set: run the tests with tests/run";
+    auto options = redis::ParseRedisAddress(redis);
+    ASSERT_TRUE(options.ok()) << options.status();
+    options->key_prefix = absl::StrCat(db_->name(), ":");
+    redis_ = redis::RedisClient::Create(*options);
+    ASSERT_TRUE(redis_->Ping().ok()) << "Redis at " << redis << " unreachable";
+    cache_ = std::make_unique<RedisDocumentCache>(*redis_);
+    store_ = std::make_unique<PgRegistryStore>(*pool_);
+    auto units = units::LoadUnitCatalog(*pool_, absl::CivilDay(2021, 8, 15));
+    ASSERT_TRUE(units.ok()) << units.status();
+    manager_ = std::make_unique<RegistryManager>(
+        DeploymentConfig{}, *std::move(units),
+        RegistryManager::Deps{*store_, *cache_, ids_, SystemClock()});
+  }
+  void TearDown() override { failpoint::DisarmAll(); }
+
+  absl::StatusOr<RegisterResult> Register(const RegistrationInput& in,
+                                          const std::string& hash = "") {
+    return manager_->Register(actor_, in,
+                              hash.empty() ? in.request_id + "-body" : hash);
+  }
+  int64_t Count(const std::string& table) {
+    return *db_->QueryInt(absl::StrCat("SELECT count(*) FROM ", table));
+  }
+
+  std::unique_ptr<pg::testing::TestDatabase> db_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<redis::RedisClient> redis_;
+  std::unique_ptr<RedisDocumentCache> cache_;
+  std::unique_ptr<PgRegistryStore> store_;
+  UuidV7Generator ids_{SystemClock()};
+  std::unique_ptr<RegistryManager> manager_;
+  Principal actor_{.subject = "officer-252", .role = "admin"};
+};
+
+TEST_F(RegistryIntegrationTest, RegisterThenGet) {
+  auto r = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, RegisterOutcome::kCreated);
+  auto p = manager_->GetPerson(actor_, r->person.id);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->full_name, "Nguyễn Văn An");
+  EXPECT_EQ(p->home_district_code, "252");
+  EXPECT_EQ(p->state, PersonState::kSubmitted);
+  ASSERT_EQ(p->documents.size(), 1u);
+  EXPECT_EQ(p->documents[0].key, "ID12:026090001234");
+  EXPECT_GT(p->created_at, absl::Now() - absl::Minutes(1));
+}
+
+TEST_F(RegistryIntegrationTest, GetUnknownOrMalformedId) {
+  EXPECT_EQ(manager_->GetPerson(actor_, ids_.NewId()).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(manager_->GetPerson(actor_, "42").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(RegistryIntegrationTest, RetriedRequestIdReturnsFirstAnswer) {
+  auto in = Person("r1", {Doc(DocumentType::kCccd, "026090001234")});
+  auto first = Register(in);
+  auto again = Register(in);
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(again->outcome, RegisterOutcome::kCreated);
+  EXPECT_EQ(again->person.id, first->person.id);
+  EXPECT_EQ(Count("registry.persons"), 1);
+}
+
+TEST_F(RegistryIntegrationTest, SameRequestIdOtherBodyIsAlreadyExists) {
+  auto in = Person("r1", {Doc(DocumentType::kCccd, "026090001234")});
+  ASSERT_TRUE(Register(in, "hash-a").ok());
+  in.person.full_name = "Nguyễn Văn Bình";
+  EXPECT_EQ(Register(in, "hash-b").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Count("registry.persons"), 1);
+}
+
+TEST_F(RegistryIntegrationTest, IdenticalRequestsInFlightGetOneAnswer) {
+  // Hold the first transaction open just before commit.
+  ASSERT_TRUE(
+      failpoint::Arm("registry.register.before_commit", "1*sleep(300)").ok());
+  auto in = Person("r1", {});  // no document: nothing but the request id
+  absl::StatusOr<RegisterResult> a, b;
+  std::thread ta([&] { a = Register(in); });
+  std::thread tb([&] { b = Register(in); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(a->person.id, b->person.id);
+  EXPECT_EQ(a->outcome, RegisterOutcome::kCreated);
+  EXPECT_EQ(b->outcome, RegisterOutcome::kCreated);
+  EXPECT_EQ(Count("registry.persons"), 1);
+}
+
+TEST_F(RegistryIntegrationTest, CmndTwelveAndCccdAreOnePerson) {
+  auto a = Register(Person("r1", {Doc(DocumentType::kCmnd, "026090001234")}));
+  auto b = Register(
+      Person("r2", {Doc(DocumentType::kCccd, "026 090 001 234")}));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(b->outcome, RegisterOutcome::kExisting);
+  EXPECT_EQ(b->person.id, a->person.id);
+  EXPECT_EQ(Count("registry.persons"), 1);
+}
+
+TEST_F(RegistryIntegrationTest, NewDocumentIsLinkedToTheMatchedPerson) {
+  auto a = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
+  auto b = Register(Person("r2", {Doc(DocumentType::kCccd, "026090001234"),
+                                  Doc(DocumentType::kPassport, "c1234567")}));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(b->outcome, RegisterOutcome::kExisting);
+  ASSERT_EQ(b->person.documents.size(), 2u);
+  EXPECT_EQ(b->person.documents[1].key, "PP:C1234567");
+  // The passport alone now finds the same person.
+  auto c = Register(Person("r3", {Doc(DocumentType::kPassport, "C 1234567")}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->outcome, RegisterOutcome::kExisting);
+  EXPECT_EQ(c->person.id, a->person.id);
+}
+
+TEST_F(RegistryIntegrationTest, DocumentsOfTwoPeopleOpenAReview) {
+  auto x = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
+  auto y = Register(Person("r2", {Doc(DocumentType::kCmnd, "131234567")}));
+  ASSERT_TRUE(x.ok() && y.ok());
+  auto z = Register(Person("r3", {Doc(DocumentType::kCccd, "026090001234"),
+                                  Doc(DocumentType::kCmnd, "131234567"),
+                                  Doc(DocumentType::kPassport, "B7654321")}));
+  ASSERT_TRUE(z.ok()) << z.status();
+  EXPECT_EQ(z->outcome, RegisterOutcome::kNeedsReview);
+  EXPECT_THAT(z->matched_person_ids,
+              UnorderedElementsAre(x->person.id, y->person.id));
+  EXPECT_FALSE(z->review_id.empty());
+  EXPECT_EQ(Count("registry.persons"), 3);
+  EXPECT_EQ(Count("registry.reviews WHERE state = 'OPEN'"), 1);
+  // Nothing of the conflicting record is linked, not even its new passport.
+  for (const Document& d : z->person.documents) EXPECT_FALSE(d.linked);
+  EXPECT_EQ(Count("registry.documents WHERE linked"), 2);
+}
+
+TEST_F(RegistryIntegrationTest, CacheHintIsConfirmedInPostgres) {
+  // A stale or forged cache entry must not decide anything.
+  ASSERT_TRUE(redis_->Set("doc:ID12:026090001234", ids_.NewId()).ok());
+  auto r = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, RegisterOutcome::kCreated);
+  // After commit the cache holds the real owner.
+  auto cached = redis_->Get("doc:ID12:026090001234");
+  ASSERT_TRUE(cached.ok() && cached->has_value());
+  EXPECT_EQ(**cached, r->person.id);
+}
+
+TEST_F(RegistryIntegrationTest, PartnerReferenceFindsTheSameRecord) {
+  auto in = Person("r1", {});
+  in.person.source = Source::kPartner;
+  in.person.partner_id = "redcross-vp";
+  in.person.partner_external_ref = "row-17";
+  auto a = Register(in);
+  in.request_id = "r2";
+  auto b = Register(in);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(b->outcome, RegisterOutcome::kExisting);
+  EXPECT_EQ(b->person.id, a->person.id);
+}
+
+TEST_F(RegistryIntegrationTest, InvalidInputStoresNothing) {
+  struct Case {
+    const char* what;
+    std::function<void(RegistrationInput&)> mutate;
+    const char* field;
+  };
+  const std::vector<Case> cases = {
+      {"placeholder number",
+       [](auto& in) { in.person.documents[0].number = "000000000"; },
+       "documents[0].number"},
+      {"chưa có",
+       [](auto& in) { in.person.documents[0].number = "chưa có"; },
+       "documents[0].number"},
+      {"invalid CCCD",
+       [](auto& in) { in.person.documents[0].number = "999090001234"; },
+       "documents[0].number"},
+      {"unknown commune",
+       [](auto& in) { in.person.home_commune_code = "99999"; },
+       "home_commune_code"},
+      {"commune of Hà Nội",
+       [](auto& in) { in.person.home_commune_code = "00001"; },
+       "home_commune_code"},
+      {"host is home",
+       [](auto& in) { in.person.host_province_code = "26"; },
+       "current_address.province_code"},
+      {"empty name", [](auto& in) { in.person.full_name = ""; }, "full_name"},
+      {"zero width",
+       [](auto& in) { in.person.full_name = "An\u200Bh"; }, "full_name"},
+      {"bidi", [](auto& in) { in.person.full_name = "\u202EAnh"; },
+       "full_name"},
+      {"1 MB name",
+       [](auto& in) { in.person.full_name = std::string(1 << 20, 'x'); },
+       "full_name"},
+      {"future", [](auto& in) { in.person.birth_date = {2099, 1, 1}; },
+       "birth_date.year"},
+      {"1899", [](auto& in) { in.person.birth_date = {1899, 1, 1}; },
+       "birth_date.year"},
+      {"31/02", [](auto& in) { in.person.birth_date = {1990, 2, 31}; },
+       "birth_date.day"},
+      {"empty request id", [](auto& in) { in.request_id = ""; },
+       "request_id"},
+  };
+  for (const Case& c : cases) {
+    auto in = Person("bad", {Doc(DocumentType::kCccd, "026090001234")});
+    c.mutate(in);
+    auto r = Register(in);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.what;
+    std::vector<std::string> fields;
+    for (const auto& v : GetFieldViolations(r.status())) fields.push_back(v.field);
+    EXPECT_THAT(fields, ElementsAre(c.field)) << c.what;
+  }
+  for (const char* table :
+       {"registry.persons", "registry.documents", "registry.relatives",
+        "registry.reviews", "registry.idempotency"}) {
+    EXPECT_EQ(Count(table), 0) << table;
+  }
+}
+
+}  // namespace
+}  // namespace relief::registry

@@ -1,0 +1,50 @@
+// Small helpers for tests that drive the registry over gRPC.
+#ifndef RELIEF_TESTS_TESTING_REGISTRY_CLIENT_H_
+#define RELIEF_TESTS_TESTING_REGISTRY_CLIENT_H_
+
+#include <string>
+
+#include "absl/time/clock.h"
+#include "grpcpp/client_context.h"
+#include "relief/registry/v1/registry.grpc.pb.h"
+
+namespace relief::testing {
+
+namespace rv1 = ::relief::registry::v1;
+
+// A valid registration of a Vĩnh Phúc citizen in Hồ Chí Minh City.
+inline rv1::RegisterRequest SampleRegistration(const std::string& request_id,
+                                               const std::string& cccd) {
+  rv1::RegisterRequest r;
+  r.set_request_id(request_id);
+  r.set_full_name("Trần Thị Hồng Nhung");
+  r.mutable_birth_date()->set_year(1995);
+  r.mutable_birth_date()->set_month(10);
+  r.mutable_birth_date()->set_day(2);
+  r.set_sex(rv1::SEX_FEMALE);
+  if (!cccd.empty()) {
+    auto* d = r.add_documents();
+    d->set_type(rv1::DOCUMENT_TYPE_CCCD);
+    d->set_number(cccd);
+  } else {
+    auto* rel = r.add_relatives();
+    rel->set_name("Trần Văn Nam");
+    rel->set_relationship("bố");
+  }
+  r.set_home_commune_code("09157");
+  r.mutable_current_address()->set_province_code("79");
+  r.mutable_current_address()->set_district_code("777");
+  r.mutable_needs()->set_kind(rv1::NEED_KIND_BOTH);
+  r.set_source(rv1::SOURCE_HOTLINE);
+  return r;
+}
+
+// A context with a deadline (every client call has one).
+inline void WithDeadline(grpc::ClientContext& ctx,
+                         absl::Duration d = absl::Seconds(20)) {
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + d));
+}
+
+}  // namespace relief::testing
+
+#endif  // RELIEF_TESTS_TESTING_REGISTRY_CLIENT_H_
