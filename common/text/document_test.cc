@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "common/text/internal/test_matchers.h"
+#include "common/base/testing/status_matchers.h"
 
 namespace relief::text {
 
@@ -19,8 +19,8 @@ void PrintTo(const NormalizedDocument& doc, std::ostream* os) {
 
 namespace {
 
-using ::relief::text::testing::IsInvalidArgument;
-using ::relief::text::testing::IsOkAndHolds;
+using ::relief::testing::IsInvalidArgument;
+using ::relief::testing::IsOkAndHolds;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 

@@ -5,13 +5,13 @@
 
 #include <string>
 
-#include "common/text/internal/test_matchers.h"
+#include "common/base/testing/status_matchers.h"
 
 namespace relief::text {
 namespace {
 
-using ::relief::text::testing::IsInvalidArgument;
-using ::relief::text::testing::IsOkAndHolds;
+using ::relief::testing::IsInvalidArgument;
+using ::relief::testing::IsOkAndHolds;
 
 TEST(NormalizePhoneTest, AcceptsEveryWayOfWritingAMobileNumber) {
   for (const char* written : {

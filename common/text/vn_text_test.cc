@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "common/text/internal/test_matchers.h"
+#include "common/base/testing/status_matchers.h"
 
 namespace relief::text {
 namespace {
 
-using ::relief::text::testing::IsInvalidArgument;
-using ::relief::text::testing::IsOkAndHolds;
+using ::relief::testing::IsInvalidArgument;
+using ::relief::testing::IsOkAndHolds;
 
 constexpr char kInvisible[] =
     "contains an invisible character (zero-width, soft hyphen or similar)";
