@@ -5,6 +5,8 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/server/rpc_metrics.h"
+#include "common/server/tls.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -37,11 +39,21 @@ void ServerRunner::AddService(grpc::Service* service) {
 }
 
 absl::Status ServerRunner::Start() {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentials({.cert_file = options_.tls_cert_file,
+                         .key_file = options_.tls_key_file,
+                         .client_ca_file = options_.tls_client_ca_file});
+  if (!credentials.ok()) return credentials.status();
+  const bool tls = !options_.tls_cert_file.empty();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(),
-                           &port_);
+  builder.AddListeningPort(options_.listen, *credentials, &port_);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(NewRpcMetricsInterceptorFactory(metrics_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   grpc::ResourceQuota quota(absl::StrCat(options_.service_name, "-quota"));
   quota.SetMaxThreads(options_.max_threads);
   builder.SetResourceQuota(quota);
@@ -54,17 +66,41 @@ absl::Status ServerRunner::Start() {
         absl::StrCat("cannot listen on ", options_.listen));
   }
   // The default health service starts SERVING: say otherwise at once.
-  server_->GetHealthCheckService()->SetServingStatus(false);
-  spdlog::info("event=listening service={} addr={} port={}",
-               options_.service_name, options_.listen, port_);
+  SetHealth(false);
+  if (!options_.metrics_listen.empty()) {
+    if (absl::Status s = metrics_.Listen(options_.metrics_listen); !s.ok()) {
+      server_->Shutdown(std::chrono::system_clock::now());
+      server_->Wait();
+      server_.reset();
+      port_ = 0;
+      return s;
+    }
+  }
+  spdlog::info(
+      "event=listening service={} addr={} port={} tls={} mtls={} "
+      "metrics_port={}",
+      options_.service_name, options_.listen, port_, tls,
+      !options_.tls_client_ca_file.empty(), metrics_.port());
+  if (!tls && !IsLoopbackAddress(options_.listen)) {
+    spdlog::warn(
+        "event=insecure_listener service={} addr={} msg=\"plaintext gRPC on a "
+        "non-loopback address: set tls_cert_file and tls_key_file\"",
+        options_.service_name, options_.listen);
+  }
   return absl::OkStatus();
+}
+
+void ServerRunner::SetHealth(bool serving) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus("", serving);
+  if (!options_.service_name.empty()) {
+    health->SetServingStatus(options_.service_name, serving);
+  }
 }
 
 void ServerRunner::SetServing(bool serving) {
   if (serving_.exchange(serving) == serving) return;
-  if (server_ != nullptr) {
-    server_->GetHealthCheckService()->SetServingStatus(serving);
-  }
+  if (server_ != nullptr) SetHealth(serving);
   spdlog::info("event=health service={} status={}", options_.service_name,
                serving ? "SERVING" : "NOT_SERVING");
 }

@@ -1,7 +1,9 @@
 // Runs a gRPC server the same way for every service: the synchronous API
 // (docs/adr/0001-sync-grpc-server.md), the standard health service
-// (NOT_SERVING until the service says it is ready), server reflection, and a
-// graceful shutdown on SIGTERM/SIGINT with a deadline.
+// (NOT_SERVING until the service says it is ready), server reflection,
+// Prometheus metrics for every call (metrics.h), TLS when certificates are
+// configured (tls.h), and a graceful shutdown on SIGTERM/SIGINT with a
+// deadline.
 #ifndef RELIEF_COMMON_SERVER_SERVER_RUNNER_H_
 #define RELIEF_COMMON_SERVER_SERVER_RUNNER_H_
 
@@ -15,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/server/metrics.h"
 #include "grpcpp/server.h"
 
 namespace relief {
@@ -30,6 +33,19 @@ struct ServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Largest request accepted. Default 4 MiB (gRPC's default).
   int max_receive_bytes = 4 * 1024 * 1024;
+  // PEM certificate chain and private key of this server. When both are set
+  // the listener serves TLS only; when both are empty it serves plaintext
+  // (a warning is logged unless `listen` is a loopback address). Default:
+  // empty.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // PEM CA bundle. When set (with TLS), clients must present a certificate
+  // signed by it. Default: empty, no client certificate asked for.
+  std::string tls_client_ca_file;
+  // host:port serving GET /metrics over plain HTTP (port 0 picks a free
+  // port, see metrics_port()). Default: empty, no HTTP endpoint (metrics are
+  // still collected).
+  std::string metrics_listen;
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it
@@ -46,11 +62,20 @@ class ServerRunner {
   void AddService(grpc::Service* service);
 
   // Binds and starts serving; health is NOT_SERVING until SetServing(true).
-  // UNAVAILABLE when the address cannot be bound.
+  // INVALID_ARGUMENT, naming the option and the file, when the TLS options
+  // are inconsistent or a file cannot be read; UNAVAILABLE when `listen` or
+  // `metrics_listen` cannot be bound (nothing is left listening).
   absl::Status Start();
 
   // The bound port (after Start()).
   int port() const { return port_; }
+  // The bound metrics HTTP port (after Start()); 0 without metrics_listen.
+  int metrics_port() const { return metrics_.port(); }
+
+  // This process's metrics: every call is recorded here; services register
+  // their own series (cache counters, gauges) through it. Usable from
+  // construction, before Start().
+  Metrics& metrics() { return metrics_; }
 
   // Sets the health of "" and of options.service_name. Logs transitions.
   void SetServing(bool serving);
@@ -65,8 +90,13 @@ class ServerRunner {
   void Stop();
 
  private:
+  // Health of "" and of options_.service_name; needs server_.
+  void SetHealth(bool serving);
+
   const ServerOptions options_;
   std::vector<grpc::Service*> services_;
+  // Before server_: the server's interceptors record into it until the end.
+  Metrics metrics_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::atomic<bool> serving_{false};

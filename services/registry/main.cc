@@ -7,11 +7,19 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "common/auth/key_file.h"
+#include "common/auth/revocation_puller.h"
+#include "common/auth/token_authenticator.h"
+#include "common/auth/token_verifier.h"
 #include "common/base/config.h"
+#include "common/events/event_feed.h"
+#include "common/events/sequencer.h"
 #include "common/base/failpoint.h"
 #include "common/base/logging.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
+#include "common/base/page_token.h"
+#include "common/redis/rate_limiter.h"
 #include "common/redis/redis_client.h"
 #include "common/server/auth.h"
 #include "common/server/server_runner.h"
@@ -20,6 +28,8 @@
 #include "services/registry/redis_document_cache.h"
 #include "services/registry/registry_grpc_service.h"
 #include "services/registry/registry_manager.h"
+#include "services/registry/tokens_grpc_service.h"
+#include "services/registry/tokens_manager.h"
 #include "spdlog/spdlog.h"
 
 namespace relief::registry {
@@ -36,6 +46,15 @@ struct Flags {
   int pool_size = 16;
   int health_interval_ms = 1000;
   std::string port_file;
+  std::string page_token_key;
+  int lookup_per_minute = 60;
+  std::string token_keys;
+  std::string signing_kid;
+  int revocation_pull_ms = 30000;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  std::string metrics_listen;
 };
 
 int Run(const Flags& flags) {
@@ -75,14 +94,38 @@ int Run(const Flags& flags) {
     cache = std::make_unique<RedisDocumentCache>(*redis_client);
   }
 
-  TrustingAuthenticator auth;
-  RegistryGrpcService service(auth);
+  // Tokens: the key file holds the public keys every token is checked
+  // against and, here in the registry, the secret that signs new tokens and
+  // the audit checkpoints.
+  absl::StatusOr<auth::KeyFile> keys = auth::LoadKeyFile(flags.token_keys);
+  if (!keys.ok()) {
+    spdlog::error("event=bad_flag flag=--token-keys error=\"{}\"",
+                  keys.status().message());
+    return 2;
+  }
+  std::string kid = flags.signing_kid;
+  if (kid.empty() && !keys->keys.empty()) kid = keys->keys.back().kid;
+  absl::StatusOr<auth::SigningKey> signing_key = keys->SigningKeyFor(kid);
+  if (!signing_key.ok()) {
+    spdlog::error("event=bad_flag flag=--signing-kid error=\"{}\"",
+                  signing_key.status().message());
+    return 2;
+  }
+  auth::TokenVerifier verifier(keys->PublicKeys(), SystemClock());
+  auth::TokenAuthenticator authenticator(verifier);
+  RegistryGrpcService service(authenticator);
+  TokensGrpcService tokens_service(authenticator);
   ServerRunner runner(ServerOptions{.listen = flags.listen,
-                                    .service_name = "relief.registry.v1.Registry"});
+                                    .service_name = "relief.registry.v1.Registry",
+                                    .tls_cert_file = flags.tls_cert,
+                                    .tls_key_file = flags.tls_key,
+                                    .tls_client_ca_file = flags.tls_client_ca,
+                                    .metrics_listen = flags.metrics_listen});
   runner.AddService(&service);
+  runner.AddService(&tokens_service);
   if (absl::Status s = runner.Start(); !s.ok()) {
     spdlog::error("event=start_failed error=\"{}\"", s.message());
-    return 1;
+    return s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   if (!flags.port_file.empty()) {
     // Written whole, then renamed: a reader never sees a partial number.
@@ -91,9 +134,31 @@ int Run(const Flags& flags) {
     std::rename(tmp.c_str(), flags.port_file.c_str());
   }
 
-  PgRegistryStore store(pool);
+  PgRegistryStore store(pool, SystemClock());
   UuidV7Generator ids(SystemClock());
+  const PageTokenCodec page_tokens(flags.page_token_key);
+  redis::RedisRateLimiter lookup_limiter(
+      redis_client.get(), SystemClock(),
+      {.limit = flags.lookup_per_minute, .name = "ratelimit:lookup"});
   std::unique_ptr<RegistryManager> manager;
+  std::unique_ptr<TokensManager> tokens;
+  events::Sequencer sequencer(events::SequencerOptions{
+      .schema = "registry",
+      .conninfo = flags.pg,
+      .signing_key = *signing_key});
+  events::EventFeed feed({.schema = "registry", .listen_conninfo = flags.pg},
+                         pool);
+  auth::RevocationPuller revocations(
+      [&](int64_t after) -> absl::StatusOr<std::vector<auth::RevokedToken>> {
+        auto rows = store.ListRevocations(after, 1000);
+        if (!rows.ok()) return rows.status();
+        std::vector<auth::RevokedToken> out;
+        for (const RevocationRow& r : *rows) {
+          out.push_back({r.jti, r.expires_at, r.position});
+        }
+        return out;
+      },
+      verifier, SystemClock(), absl::Milliseconds(flags.revocation_pull_ms));
   std::atomic<int> exit_code{0};
   absl::Notification stopping;
   // Migrations and readiness run beside the server: health stays
@@ -121,8 +186,25 @@ int Run(const Flags& flags) {
         }
         manager = std::make_unique<RegistryManager>(
             config, *std::move(catalog),
-            RegistryManager::Deps{store, *cache, ids, SystemClock()});
-        service.SetManager(manager.get());
+            RegistryManager::Deps{store, *cache, ids, SystemClock(),
+                                  page_tokens, lookup_limiter});
+        tokens = std::make_unique<TokensManager>(TokensManager::Deps{
+            .registry = *manager,
+            .store = store,
+            .ids = ids,
+            .clock = SystemClock(),
+            .signing_key = *signing_key,
+            .issuer = absl::StrCat("relief:", config.home_province_code)});
+        if (absl::Status st = sequencer.Start(); !st.ok()) {
+          spdlog::error("event=sequencer_start_failed error=\"{}\"",
+                        st.message());
+        }
+        if (absl::Status st = feed.Start(); !st.ok()) {
+          spdlog::error("event=feed_start_failed error=\"{}\"", st.message());
+        }
+        revocations.Start();
+        service.SetManager(manager.get(), &feed);
+        tokens_service.SetManager(tokens.get());
         spdlog::info("event=ready home_province={} reference_date={}",
                      config.home_province_code,
                      absl::FormatCivilTime(config.reference_date));
@@ -153,6 +235,8 @@ int Run(const Flags& flags) {
   runner.Wait();
   stopping.Notify();
   startup.join();
+  feed.Shutdown();
+  sequencer.Stop();
   return exit_code;
 }
 
@@ -192,6 +276,37 @@ int main(int argc, char** argv) {
                  "how often Postgres reachability is checked")
       ->envname("RELIEF_HEALTH_INTERVAL_MS")
       ->capture_default_str();
+  app.add_option("--page-token-key", flags.page_token_key,
+                 "secret shared by replicas to sign page tokens (empty: "
+                 "random per process)")
+      ->envname("RELIEF_PAGE_TOKEN_KEY");
+  app.add_option("--lookup-per-minute", flags.lookup_per_minute,
+                 "Lookup calls allowed per caller and minute")
+      ->envname("RELIEF_LOOKUP_PER_MINUTE")
+      ->capture_default_str();
+  app.add_option("--token-keys", flags.token_keys,
+                 "key file (JSON): public keys tokens are checked against; "
+                 "the secret signs new tokens and audit checkpoints")
+      ->envname("RELIEF_TOKEN_KEYS")
+      ->required();
+  app.add_option("--signing-kid", flags.signing_kid,
+                 "kid of the signing key (default: the file's last key)")
+      ->envname("RELIEF_SIGNING_KID");
+  app.add_option("--revocation-pull-ms", flags.revocation_pull_ms,
+                 "how often revocations are pulled")
+      ->envname("RELIEF_REVOCATION_PULL_MS")
+      ->capture_default_str();
+  app.add_option("--tls-cert", flags.tls_cert,
+                 "PEM certificate chain (with --tls-key: serve TLS)")
+      ->envname("RELIEF_TLS_CERT");
+  app.add_option("--tls-key", flags.tls_key, "PEM private key")
+      ->envname("RELIEF_TLS_KEY");
+  app.add_option("--tls-client-ca", flags.tls_client_ca,
+                 "PEM CA; clients must present a certificate it signed")
+      ->envname("RELIEF_TLS_CLIENT_CA");
+  app.add_option("--metrics-listen", flags.metrics_listen,
+                 "host:port for Prometheus GET /metrics (empty: off)")
+      ->envname("RELIEF_METRICS_LISTEN");
   app.add_option("--port-file", flags.port_file,
                  "write the bound port here (useful with --listen=...:0)");
   CLI11_PARSE(app, argc, argv);

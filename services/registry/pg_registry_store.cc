@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/failpoint.h"
 #include "common/base/status.h"
+#include "common/events/outbox.h"
 #include "common/pg/common_migrations.h"
 #include "common/pg/idempotency.h"
 #include "common/pg/transaction.h"
@@ -154,7 +155,8 @@ absl::Status InsertDocuments(pqxx::transaction_base& tx,
 
 class PgRegistryTx final : public RegistryTx {
  public:
-  explicit PgRegistryTx(pqxx::transaction_base& tx) : tx_(tx) {}
+  PgRegistryTx(pqxx::transaction_base& tx, const Clock& clock)
+      : tx_(tx), clock_(clock) {}
 
   absl::StatusOr<std::optional<std::string>> ClaimRequest(
       const RequestKey& key, absl::string_view request_hash) override {
@@ -279,6 +281,94 @@ class PgRegistryTx final : public RegistryTx {
     });
   }
 
+  absl::Status InsertIssuedToken(const IssuedToken& t, const Principal& actor,
+                                 absl::string_view request_id) override {
+    return Guard([&] {
+      tx_.exec_params(
+          "INSERT INTO registry.issued_tokens (jti, subject, role, scope, kid,"
+          " issued_at, expires_at, issued_by, request_id) VALUES ($1, $2, $3,"
+          " $4, $5, to_timestamp($6::double precision / 1000000),"
+          " to_timestamp($7::double precision / 1000000), $8, $9)",
+          t.jti, t.subject, t.role, t.scope, t.kid,
+          absl::ToUnixMicros(t.issued_at), absl::ToUnixMicros(t.expires_at),
+          actor.subject, std::string(request_id));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::optional<IssuedToken>> FindIssuedToken(
+      absl::string_view jti) override {
+    std::optional<IssuedToken> out;
+    absl::Status s = Guard([&] {
+      pqxx::result r = tx_.exec_params(
+          "SELECT subject, role, scope, kid,"
+          " (extract(epoch FROM issued_at) * 1000000)::bigint,"
+          " (extract(epoch FROM expires_at) * 1000000)::bigint"
+          " FROM registry.issued_tokens WHERE jti = $1",
+          std::string(jti));
+      if (!r.empty()) {
+        out = IssuedToken{.jti = std::string(jti),
+                          .subject = Text(r[0][0]),
+                          .role = Text(r[0][1]),
+                          .scope = Text(r[0][2]),
+                          .kid = Text(r[0][3]),
+                          .issued_at = absl::FromUnixMicros(r[0][4].as<int64_t>()),
+                          .expires_at = absl::FromUnixMicros(r[0][5].as<int64_t>())};
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<bool> InsertRevocation(const IssuedToken& t,
+                                        absl::Time revoked_at,
+                                        absl::string_view reason,
+                                        const Principal& actor,
+                                        absl::string_view request_id) override {
+    bool inserted = false;
+    absl::Status s = Guard([&] {
+      inserted = !tx_.exec_params(
+                         "INSERT INTO registry.revocations (jti, revoked_at,"
+                         " expires_at, reason, revoked_by, request_id) VALUES"
+                         " ($1, to_timestamp($2::double precision / 1000000),"
+                         " to_timestamp($3::double precision / 1000000), $4,"
+                         " $5, $6) ON CONFLICT DO NOTHING RETURNING 1",
+                         t.jti, absl::ToUnixMicros(revoked_at),
+                         absl::ToUnixMicros(t.expires_at), std::string(reason),
+                         actor.subject, std::string(request_id))
+                      .empty();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return inserted;
+  }
+
+  absl::Status AppendEvent(const DomainEvent& event) override {
+    return Guard([&] {
+      events::AppendEvent(tx_, kSchema,
+                          {.event_type = event.type,
+                           .aggregate_id = event.aggregate_id,
+                           .payload = event.payload});
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status AppendAudit(const Principal& actor,
+                           const AuditEntry& entry) override {
+    return Guard([&] {
+      events::AppendAudit(tx_, kSchema,
+                          {.actor = actor.subject,
+                           .on_behalf_of = actor.on_behalf_of,
+                           .role = actor.role,
+                           .action = entry.action,
+                           .target_id = entry.target_id,
+                           .request_id = entry.request_id,
+                           .recorded_at = clock_.Now()});
+      return absl::OkStatus();
+    });
+  }
+
   absl::StatusOr<Person> LoadPerson(absl::string_view person_id) override {
     absl::StatusOr<Person> out;
     absl::Status s = Guard([&] {
@@ -291,6 +381,7 @@ class PgRegistryTx final : public RegistryTx {
 
  private:
   pqxx::transaction_base& tx_;
+  const Clock& clock_;
   const pg::IdempotencyStore idempotency_{kSchema};
 };
 
@@ -306,9 +397,99 @@ std::vector<pg::MigrationSet> RegistryMigrationSets() {
 absl::Status PgRegistryStore::InTransaction(
     const std::function<absl::Status(RegistryTx&)>& body) {
   return pg::RunInTransaction(pool_, [&](pqxx::transaction_base& tx) {
-    PgRegistryTx registry_tx(tx);
+    PgRegistryTx registry_tx(tx, clock_);
     return body(registry_tx);
   });
+}
+
+absl::StatusOr<std::vector<RevocationRow>> PgRegistryStore::ListRevocations(
+    int64_t after_position, int limit) {
+  absl::StatusOr<pg::Pool::Lease> lease = pool_.Acquire();
+  if (!lease.ok()) return lease.status();
+  std::vector<RevocationRow> out;
+  absl::Status s = Guard([&] {
+    pqxx::read_transaction tx(lease->conn());
+    for (const auto& row : tx.exec_params(
+             "SELECT o.position, r.jti,"
+             " (extract(epoch FROM r.expires_at) * 1000000)::bigint"
+             " FROM registry.outbox o JOIN registry.revocations r"
+             " ON r.jti = o.aggregate_id"
+             " WHERE o.event_type = 'relief.auth.TokenRevoked'"
+             " AND o.position > $1 ORDER BY o.position LIMIT $2",
+             after_position, limit)) {
+      out.push_back({.jti = Text(row[1]),
+                     .expires_at = absl::FromUnixMicros(row[2].as<int64_t>()),
+                     .position = row[0].as<int64_t>()});
+    }
+    return absl::OkStatus();
+  });
+  if (pg::IsConnectionError(s)) lease->MarkBroken();
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<Person>> PgRegistryStore::FindPeople(
+    const PeopleQuery& q) {
+  using Kind = PeopleQuery::Kind;
+  // One statement per kind; every one filters by the optional commune list
+  // ($2) and pages by key ($3, $4), ordered by that key.
+  std::string where;
+  std::string order = "p.person_id";
+  // ($4 is the second key part, used by name searches only.)
+  std::string after_cond =
+      "($3 = '' OR p.person_id > $3::uuid) AND $4::text IS NULL";
+  switch (q.kind) {
+    case Kind::kDocumentKeys:
+      where =
+          "p.person_id IN (SELECT person_id FROM registry.documents"
+          " WHERE linked AND doc_key = ANY($1::text[]))";
+      break;
+    case Kind::kPhone:
+      where = "p.phone = ($1::text[])[1]";
+      break;
+    case Kind::kNamePrefix:
+      // LIKE with text_pattern_ops: the prefix is matched literally.
+      where =
+          "p.name_key LIKE replace(replace(replace(($1::text[])[1], '\\',"
+          " '\\\\'), '%', '\\%'), '_', '\\_') || '%'";
+      order = "p.name_key, p.person_id";
+      after_cond = "($3 = '' OR (p.name_key, p.person_id) > ($3, $4::uuid))";
+      break;
+    case Kind::kHomeCommune:
+      where = "p.home_commune_code = ($1::text[])[1]";
+      break;
+    case Kind::kHostProvince:
+      where = "p.host_province_code = ($1::text[])[1]";
+      break;
+  }
+  const std::string sql = absl::StrCat(
+      "SELECT p.person_id FROM registry.persons p WHERE ", where,
+      " AND (cardinality($2::text[]) = 0 OR p.home_commune_code = ANY($2))",
+      " AND ", after_cond, " ORDER BY ", order, " LIMIT $5");
+  std::string after1, after2;
+  if (q.kind == Kind::kNamePrefix && q.after.size() == 2) {
+    after1 = q.after[0];
+    after2 = q.after[1];
+  } else if (q.after.size() == 1) {
+    after1 = q.after[0];
+  }
+  absl::StatusOr<pg::Pool::Lease> lease = pool_.Acquire();
+  if (!lease.ok()) return lease.status();
+  std::vector<Person> out;
+  absl::Status s = Guard([&]() -> absl::Status {
+    pqxx::read_transaction tx(lease->conn());
+    pqxx::result ids = tx.exec_params(
+        sql, ArrayLiteral(q.values), ArrayLiteral(q.home_communes), after1,
+        after2.empty() ? std::optional<std::string>() : after2, q.limit);
+    for (const auto& row : ids) {
+      RELIEF_ASSIGN_OR_RETURN(Person p, Load(tx, row[0].c_str()));
+      out.push_back(std::move(p));
+    }
+    return absl::OkStatus();
+  });
+  if (pg::IsConnectionError(s)) lease->MarkBroken();
+  if (!s.ok()) return s;
+  return out;
 }
 
 absl::StatusOr<Person> PgRegistryStore::GetPerson(absl::string_view person_id) {

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "common/base/clock.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
 #include "services/registry/registry_store.h"
@@ -18,14 +19,21 @@ std::vector<pg::MigrationSet> RegistryMigrationSets();
 // Thread-safe. `pool` must outlive the store.
 class PgRegistryStore final : public RegistryStore {
  public:
-  explicit PgRegistryStore(pg::Pool& pool) : pool_(pool) {}
+  // `clock` stamps audit rows.
+  PgRegistryStore(pg::Pool& pool, const Clock& clock)
+      : pool_(pool), clock_(clock) {}
 
   absl::Status InTransaction(
       const std::function<absl::Status(RegistryTx&)>& body) override;
   absl::StatusOr<Person> GetPerson(absl::string_view person_id) override;
+  absl::StatusOr<std::vector<Person>> FindPeople(
+      const PeopleQuery& query) override;
+  absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
+      int64_t after_position, int limit) override;
 
  private:
   pg::Pool& pool_;
+  const Clock& clock_;
 };
 
 }  // namespace relief::registry

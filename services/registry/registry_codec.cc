@@ -151,6 +151,32 @@ std::string RequestHash(const v1::RegisterRequest& request) {
   return Sha256(bytes);
 }
 
+absl::string_view OutcomeName(RegisterOutcome outcome) {
+  switch (outcome) {
+    case RegisterOutcome::kCreated:
+      return "created";
+    case RegisterOutcome::kExisting:
+      return "existing";
+    case RegisterOutcome::kNeedsReview:
+      return "needs_review";
+    default:
+      return "unspecified";
+  }
+}
+
+std::string EncodePersonRegistered(const RegisterResult& r) {
+  v1::PersonRegistered e;
+  e.set_person_id(r.person.id);
+  e.set_outcome(static_cast<v1::RegisterOutcome>(r.outcome));
+  e.set_home_commune_code(r.person.home_commune_code);
+  e.set_home_district_code(r.person.home_district_code);
+  e.set_host_province_code(r.person.host_province_code);
+  e.set_host_district_code(r.person.host_district_code);
+  e.set_source(static_cast<v1::Source>(r.person.source));
+  e.set_review_id(r.review_id);
+  return e.SerializeAsString();
+}
+
 std::string EncodeRegisterResult(const RegisterResult& result) {
   v1::RegisterResponse response;
   ToProto(result, &response);

@@ -23,6 +23,12 @@ RegisterResult FromProto(const v1::RegisterResponse& response);
 // the idempotency fingerprint of a request body.
 std::string RequestHash(const v1::RegisterRequest& request);
 
+// "created", "existing", "needs_review".
+absl::string_view OutcomeName(RegisterOutcome outcome);
+
+// The payload of a PersonRegistered event (ids and codes only).
+std::string EncodePersonRegistered(const RegisterResult& result);
+
 // The stored answer of a registration (idempotency), proto-encoded.
 std::string EncodeRegisterResult(const RegisterResult& result);
 // INTERNAL when `bytes` do not parse.

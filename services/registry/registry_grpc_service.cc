@@ -1,25 +1,41 @@
 #include "services/registry/registry_grpc_service.h"
 
+#include "common/base/status.h"
+#include "common/events/subscribe.h"
 #include "common/server/grpc_status.h"
+#include "services/registry/registry_policy.h"
 #include "services/registry/registry_codec.h"
 
 namespace relief::registry {
 namespace {
 
-const grpc::Status kStarting(grpc::StatusCode::UNAVAILABLE,
-                             "registry is starting: retry shortly");
+void ToProto(const PeoplePage& page, v1::PeoplePage* out) {
+  for (const Person& p : page.people) ToProto(p, out->add_people());
+  out->set_next_page_token(page.next_page_token);
+  out->set_masked(page.masked);
+}
 
 }  // namespace
+
+absl::StatusOr<std::pair<RegistryManager*, Principal>>
+RegistryGrpcService::Begin(const grpc::ServerContext& context) const {
+  RegistryManager* manager = manager_.load();
+  if (manager == nullptr) {
+    return absl::UnavailableError("registry is starting: retry shortly");
+  }
+  absl::StatusOr<Principal> actor = auth_.Authenticate(context);
+  if (!actor.ok()) return actor.status();
+  return std::make_pair(manager, *std::move(actor));
+}
 
 grpc::Status RegistryGrpcService::Register(grpc::ServerContext* context,
                                            const v1::RegisterRequest* request,
                                            v1::RegisterResponse* response) {
-  RegistryManager* manager = manager_.load();
-  if (manager == nullptr) return kStarting;
-  absl::StatusOr<Principal> actor = auth_.Authenticate(*context);
-  if (!actor.ok()) return ToGrpcStatus(actor.status());
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
   absl::StatusOr<RegisterResult> result =
-      manager->Register(*actor, FromProto(*request), RequestHash(*request));
+      manager->Register(actor, FromProto(*request), RequestHash(*request));
   if (!result.ok()) return ToGrpcStatus(result.status());
   ToProto(*result, response);
   return grpc::Status::OK;
@@ -28,15 +44,93 @@ grpc::Status RegistryGrpcService::Register(grpc::ServerContext* context,
 grpc::Status RegistryGrpcService::GetPerson(grpc::ServerContext* context,
                                             const v1::GetPersonRequest* request,
                                             v1::Person* response) {
-  RegistryManager* manager = manager_.load();
-  if (manager == nullptr) return kStarting;
-  absl::StatusOr<Principal> actor = auth_.Authenticate(*context);
-  if (!actor.ok()) return ToGrpcStatus(actor.status());
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
   absl::StatusOr<Person> person =
-      manager->GetPerson(*actor, request->person_id());
+      manager->GetPerson(actor, request->person_id());
   if (!person.ok()) return ToGrpcStatus(person.status());
   ToProto(*person, response);
   return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::SearchPeople(
+    grpc::ServerContext* context, const v1::SearchPeopleRequest* request,
+    v1::PeoplePage* response) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  SearchInput in{.document_type =
+                     static_cast<DocumentType>(request->document_type()),
+                 .page_size = request->page_size(),
+                 .page_token = request->page_token()};
+  switch (request->query_case()) {
+    case v1::SearchPeopleRequest::kDocumentNumber:
+      in.kind = SearchInput::Kind::kDocument;
+      in.text = request->document_number();
+      break;
+    case v1::SearchPeopleRequest::kPhone:
+      in.kind = SearchInput::Kind::kPhone;
+      in.text = request->phone();
+      break;
+    case v1::SearchPeopleRequest::kName:
+      in.kind = SearchInput::Kind::kName;
+      in.text = request->name();
+      break;
+    default:
+      return ToGrpcStatus(InvalidArgument(
+          "query", "set one of document_number, phone or name"));
+  }
+  absl::StatusOr<PeoplePage> page = manager->SearchPeople(actor, in);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  ToProto(*page, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::ListPeople(
+    grpc::ServerContext* context, const v1::ListPeopleRequest* request,
+    v1::PeoplePage* response) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  absl::StatusOr<PeoplePage> page = manager->ListPeople(
+      actor, {.home_commune_code = request->home_commune_code(),
+              .host_province_code = request->host_province_code(),
+              .page_size = request->page_size(),
+              .page_token = request->page_token()});
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  ToProto(*page, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::Lookup(grpc::ServerContext* context,
+                                         const v1::LookupRequest* request,
+                                         v1::LookupResponse* response) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  absl::StatusOr<LookupResult> r = manager->Lookup(
+      actor, static_cast<DocumentType>(request->document_type()),
+      request->document_number());
+  if (!r.ok()) return ToGrpcStatus(r.status());
+  response->set_known(r->known);
+  response->set_state(static_cast<v1::PersonState>(r->state));
+  response->set_home_province_code(r->home_province_code);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::Subscribe(
+    grpc::ServerContext* context,
+    const ::relief::events::v1::SubscribeRequest* request,
+    grpc::ServerWriter<::relief::events::v1::Event>* writer) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  if (absl::Status s = manager->Authorize(actor, kMethodSubscribe); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  return events::ServeSubscription(*context, request->after_position(),
+                                   *feed_.load(), *writer);
 }
 
 }  // namespace relief::registry

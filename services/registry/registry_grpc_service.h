@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "common/events/event_feed.h"
 #include "common/server/auth.h"
 #include "relief/registry/v1/registry.grpc.pb.h"
 #include "services/registry/registry_manager.h"
@@ -17,8 +18,11 @@ class RegistryGrpcService final : public v1::Registry::Service {
  public:
   explicit RegistryGrpcService(const Authenticator& auth) : auth_(auth) {}
 
-  // `manager` must outlive the service. Call once.
-  void SetManager(RegistryManager* manager) { manager_.store(manager); }
+  // `manager` and `feed` must outlive the service. Call once.
+  void SetManager(RegistryManager* manager, events::EventFeed* feed) {
+    feed_.store(feed);
+    manager_.store(manager);
+  }
 
   grpc::Status Register(grpc::ServerContext* context,
                         const v1::RegisterRequest* request,
@@ -26,10 +30,28 @@ class RegistryGrpcService final : public v1::Registry::Service {
   grpc::Status GetPerson(grpc::ServerContext* context,
                          const v1::GetPersonRequest* request,
                          v1::Person* response) override;
+  grpc::Status SearchPeople(grpc::ServerContext* context,
+                            const v1::SearchPeopleRequest* request,
+                            v1::PeoplePage* response) override;
+  grpc::Status ListPeople(grpc::ServerContext* context,
+                          const v1::ListPeopleRequest* request,
+                          v1::PeoplePage* response) override;
+  grpc::Status Lookup(grpc::ServerContext* context,
+                      const v1::LookupRequest* request,
+                      v1::LookupResponse* response) override;
+  grpc::Status Subscribe(
+      grpc::ServerContext* context,
+      const ::relief::events::v1::SubscribeRequest* request,
+      grpc::ServerWriter<::relief::events::v1::Event>* writer) override;
 
  private:
+  // The manager and the caller, or the status to answer with.
+  absl::StatusOr<std::pair<RegistryManager*, Principal>> Begin(
+      const grpc::ServerContext& context) const;
+
   const Authenticator& auth_;
   std::atomic<RegistryManager*> manager_{nullptr};
+  std::atomic<events::EventFeed*> feed_{nullptr};
 };
 
 }  // namespace relief::registry

@@ -7,6 +7,7 @@
 #include "common/base/failpoint.h"
 #include "common/base/status.h"
 #include "common/pg/testing/test_database.h"
+#include "common/redis/rate_limiter.h"
 #include "common/redis/redis_client.h"
 #include "common/units/pg_units.h"
 #include "gmock/gmock.h"
@@ -59,12 +60,13 @@ class RegistryIntegrationTest : public ::testing::Test {
     redis_ = redis::RedisClient::Create(*options);
     ASSERT_TRUE(redis_->Ping().ok()) << "Redis at " << redis << " unreachable";
     cache_ = std::make_unique<RedisDocumentCache>(*redis_);
-    store_ = std::make_unique<PgRegistryStore>(*pool_);
+    store_ = std::make_unique<PgRegistryStore>(*pool_, SystemClock());
     auto units = units::LoadUnitCatalog(*pool_, absl::CivilDay(2021, 8, 15));
     ASSERT_TRUE(units.ok()) << units.status();
     manager_ = std::make_unique<RegistryManager>(
         DeploymentConfig{}, *std::move(units),
-        RegistryManager::Deps{*store_, *cache_, ids_, SystemClock()});
+        RegistryManager::Deps{*store_, *cache_, ids_, SystemClock(),
+                              page_tokens_, limiter_});
   }
   void TearDown() override { failpoint::DisarmAll(); }
 
@@ -83,6 +85,8 @@ class RegistryIntegrationTest : public ::testing::Test {
   std::unique_ptr<RedisDocumentCache> cache_;
   std::unique_ptr<PgRegistryStore> store_;
   UuidV7Generator ids_{SystemClock()};
+  PageTokenCodec page_tokens_{"test-key"};
+  redis::RedisRateLimiter limiter_{nullptr, SystemClock(), {.limit = 5}};
   std::unique_ptr<RegistryManager> manager_;
   Principal actor_{.subject = "officer-252", .role = "admin"};
 };

@@ -4,23 +4,102 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/base/logging.h"
 #include "common/base/status.h"
+#include "common/text/document.h"
+#include "common/text/phone.h"
 #include "common/text/vn_text.h"
 #include "services/registry/registry_codec.h"
+#include "services/registry/registry_policy.h"
 #include "spdlog/spdlog.h"
 
 namespace relief::registry {
 
 RegistryManager::RegistryManager(DeploymentConfig config,
                                  units::UnitCatalog units, Deps deps)
-    : config_(std::move(config)), units_(std::move(units)), deps_(deps) {}
+    : config_(std::move(config)),
+      units_(std::move(units)),
+      authorizer_(RegistryRules(), units_),
+      deps_(deps) {}
+
+absl::Status RegistryManager::Denied(const Principal& actor,
+                                     absl::string_view method,
+                                     absl::Status status,
+                                     absl::string_view request_id) {
+  if (status.code() != absl::StatusCode::kPermissionDenied) return status;
+  // A refused call leaves a trace; if the audit cannot be written the
+  // caller still gets PERMISSION_DENIED (and the failure is logged).
+  absl::Status audited = deps_.store.InTransaction([&](RegistryTx& tx) {
+    return tx.AppendAudit(actor, {.action = absl::StrCat("denied ", method),
+                                  .target_id = "",
+                                  .request_id = std::string(request_id)});
+  });
+  if (!audited.ok()) {
+    spdlog::warn("event=audit_denied_failed method={} error=\"{}\"", method,
+                 audited.ToString());
+  }
+  return status;
+}
+
+absl::Status RegistryManager::Check(const Principal& actor,
+                                    absl::string_view method,
+                                    const authz::Target& target,
+                                    absl::string_view request_id) {
+  absl::Status s = authorizer_.Check(actor, method, target);
+  if (s.ok()) return s;
+  return Denied(actor, method, std::move(s), request_id);
+}
+
+absl::Status RegistryManager::Authorize(const Principal& actor,
+                                        absl::string_view method) {
+  absl::Status s = authorizer_.CheckMethod(actor, method);
+  if (s.ok()) return s;
+  return Denied(actor, method, std::move(s));
+}
+
+bool RegistryManager::MaskFor(const Principal& actor, Person& p) {
+  if (SeesPersonalData(actor.role)) return false;
+  for (Document& d : p.documents) {
+    d.number = Mask(d.number);
+    d.key.clear();
+  }
+  if (!p.phone.empty()) p.phone = Mask(p.phone);
+  for (Relative& r : p.relatives) {
+    if (!r.phone.empty()) r.phone = Mask(r.phone);
+  }
+  return true;
+}
+
+absl::Status RegistryManager::AuditRead(const Principal& actor,
+                                        absl::string_view target) {
+  return deps_.store.InTransaction([&](RegistryTx& tx) {
+    return tx.AppendAudit(actor, {.action = "person.read",
+                                  .target_id = std::string(target),
+                                  .request_id = ""});
+  });
+}
 
 absl::StatusOr<RegisterResult> RegistryManager::Register(
     const Principal& actor, const RegistrationInput& input,
     absl::string_view request_hash) {
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodRegister));
   RELIEF_ASSIGN_OR_RETURN(
       Registration reg,
       NormalizeRegistration(input, units_, config_, deps_.clock.Now()));
+  RELIEF_RETURN_IF_ERROR(
+      Check(actor, kMethodRegister,
+            {.unit_code = reg.person.home_commune_code,
+             .partner_id = reg.person.partner_id},
+            input.request_id));
+  if (actor.role == "point_operator" &&
+      reg.person.source != Source::kDistributionPoint) {
+    return Denied(actor, kMethodRegister,
+                  absl::PermissionDeniedError(
+                      "a point operator registers with source "
+                      "SOURCE_DISTRIBUTION_POINT"),
+                  input.request_id);
+  }
   const std::vector<std::string> keys = reg.document_keys();
 
   // Redis first: a hint that lets a known person skip the key locks. The
@@ -32,7 +111,7 @@ absl::StatusOr<RegisterResult> RegistryManager::Register(
     if (hit.ok()) cached = *std::move(hit);  // outages: logged by the client
   }
 
-  const RequestKey key{std::string(kRegisterMethod), actor.subject,
+  const RequestKey key{std::string(kMethodRegister), actor.subject,
                        input.request_id};
   RegisterResult result;
   RELIEF_RETURN_IF_ERROR(deps_.store.InTransaction([&](RegistryTx& tx) {
@@ -136,6 +215,15 @@ absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
     result.review_id = review.review_id;
   }
   RELIEF_ASSIGN_OR_RETURN(result.person, tx.LoadPerson(person_id));
+  RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+      {.type = "relief.registry.PersonRegistered",
+       .aggregate_id = person_id,
+       .payload = EncodePersonRegistered(result)}));
+  RELIEF_RETURN_IF_ERROR(tx.AppendAudit(
+      actor, {.action = absl::StrCat("person.register.",
+                                     OutcomeName(result.outcome)),
+              .target_id = person_id,
+              .request_id = key.request_id}));
   RELIEF_RETURN_IF_ERROR(
       tx.CompleteRequest(key, EncodeRegisterResult(result)));
   return result;
@@ -143,11 +231,216 @@ absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
 
 absl::StatusOr<Person> RegistryManager::GetPerson(const Principal& actor,
                                                   absl::string_view person_id) {
-  (void)actor;  // [2/8] checks scope here.
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodGetPerson));
   if (!IsUuid(person_id)) {
     return InvalidArgument("person_id", "must be a UUID");
   }
-  return deps_.store.GetPerson(person_id);
+  RELIEF_ASSIGN_OR_RETURN(Person p, deps_.store.GetPerson(person_id));
+  RELIEF_RETURN_IF_ERROR(Check(
+      actor, kMethodGetPerson,
+      {.unit_code = p.home_commune_code, .partner_id = p.partner_id}));
+  if (!MaskFor(actor, p)) RELIEF_RETURN_IF_ERROR(AuditRead(actor, p.id));
+  return p;
+}
+
+absl::StatusOr<PeoplePage> RegistryManager::Page(
+    const Principal& actor, absl::string_view method, PeopleQuery query,
+    absl::string_view binding, const std::string& page_token, int page_size) {
+  RELIEF_ASSIGN_OR_RETURN(query.limit, PageSize(page_size));
+  const std::string bound = absl::StrCat(method, "|", binding, "|",
+                                         actor.subject, "|", query.limit);
+  if (!page_token.empty()) {
+    RELIEF_ASSIGN_OR_RETURN(query.after,
+                            deps_.page_tokens.Decode(page_token, bound));
+  }
+  // A scoped officer sees the communes of their unit; a partner its own.
+  switch (authorizer_.AccessFor(actor, method)) {
+    case authz::Access::kInUnitScope:
+      query.home_communes = authorizer_.CommunesInScope(actor);
+      if (query.home_communes.empty()) return PeoplePage{};
+      break;
+    default:
+      break;
+  }
+  // One more row than asked tells whether another page exists.
+  const int limit = query.limit;
+  query.limit = limit + 1;
+  RELIEF_ASSIGN_OR_RETURN(std::vector<Person> rows,
+                          deps_.store.FindPeople(query));
+  if (authorizer_.AccessFor(actor, method) == authz::Access::kOwnPartner) {
+    std::erase_if(rows, [&](const Person& p) {
+      return p.partner_id != actor.scope;
+    });
+  }
+  PeoplePage page;
+  if (static_cast<int>(rows.size()) > limit) {
+    rows.resize(limit);
+    const Person& last = rows.back();
+    std::vector<std::string> key = {last.id};
+    if (query.kind == PeopleQuery::Kind::kNamePrefix) {
+      key = {text::MatchKey(last.full_name), last.id};
+    }
+    page.next_page_token = deps_.page_tokens.Encode(key, bound);
+  }
+  for (Person& p : rows) MaskFor(actor, p);
+  page.masked = !SeesPersonalData(actor.role);
+  if (!page.masked && !rows.empty()) {
+    RELIEF_RETURN_IF_ERROR(AuditRead(actor, absl::StrCat(method, " ", binding)));
+  }
+  page.people = std::move(rows);
+  return page;
+}
+
+absl::StatusOr<PeoplePage> RegistryManager::SearchPeople(
+    const Principal& actor, const SearchInput& in) {
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodSearchPeople));
+  if (actor.role == "point_operator" &&
+      in.kind != SearchInput::Kind::kDocument) {
+    return Denied(actor, kMethodSearchPeople,
+                  absl::PermissionDeniedError(
+                      "a point operator finds people by a presented "
+                      "document only"));
+  }
+  PeopleQuery q;
+  std::string binding;
+  switch (in.kind) {
+    case SearchInput::Kind::kDocument: {
+      // Every key the number could be, for the given type or all types.
+      std::vector<text::DocumentKind> kinds;
+      switch (in.document_type) {
+        case DocumentType::kCccd:
+          kinds = {text::DocumentKind::kCccd};
+          break;
+        case DocumentType::kCmnd:
+          kinds = {text::DocumentKind::kCmnd};
+          break;
+        case DocumentType::kPassport:
+          kinds = {text::DocumentKind::kPassport};
+          break;
+        case DocumentType::kUnspecified:
+          kinds = {text::DocumentKind::kCmnd, text::DocumentKind::kPassport};
+          break;
+        default:
+          return InvalidArgument("document_type",
+                                 "only CCCD, CMND and passport numbers are "
+                                 "searchable");
+      }
+      absl::Status last_error;
+      for (text::DocumentKind k : kinds) {
+        auto n = text::NormalizeDocument(k, in.text);
+        if (n.ok() && !n->key.empty()) {
+          q.values.push_back(n->key);
+        } else if (!n.ok()) {
+          last_error = n.status();
+        }
+      }
+      if (q.values.empty()) {
+        return InvalidArgument("document_number",
+                               last_error.ok() ? "not a document number"
+                                               : last_error.message());
+      }
+      q.kind = PeopleQuery::Kind::kDocumentKeys;
+      binding = absl::StrCat("doc:", absl::StrJoin(q.values, ","));
+      break;
+    }
+    case SearchInput::Kind::kPhone: {
+      auto phone = text::NormalizePhone(in.text);
+      if (!phone.ok()) return InvalidArgument("phone", phone.status().message());
+      q.kind = PeopleQuery::Kind::kPhone;
+      q.values = {*phone};
+      binding = absl::StrCat("phone:", *phone);
+      break;
+    }
+    case SearchInput::Kind::kName: {
+      auto name = text::NormalizeName(in.text, kMaxNameChars);
+      if (!name.ok()) return InvalidArgument("name", name.status().message());
+      const std::string key = text::MatchKey(*name);
+      if (key.size() < 2) {
+        return InvalidArgument("name", "at least 2 letters");
+      }
+      q.kind = PeopleQuery::Kind::kNamePrefix;
+      q.values = {key};
+      binding = absl::StrCat("name:", key);
+      break;
+    }
+  }
+  return Page(actor, kMethodSearchPeople, std::move(q), binding,
+              in.page_token, in.page_size);
+}
+
+absl::StatusOr<PeoplePage> RegistryManager::ListPeople(const Principal& actor,
+                                                       const ListInput& in) {
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodListPeople));
+  PeopleQuery q;
+  std::string binding;
+  if (!in.home_commune_code.empty()) {
+    const units::Unit* u = units_.Find(in.home_commune_code);
+    if (u == nullptr || u->level != units::Level::kCommune) {
+      return InvalidArgument("home_commune_code", "unknown commune code");
+    }
+    // An officer asking for a commune outside their unit is refused, not
+    // answered with an empty list.
+    RELIEF_RETURN_IF_ERROR(
+        Check(actor, kMethodListPeople, {.unit_code = u->code}));
+    q.kind = PeopleQuery::Kind::kHomeCommune;
+    q.values = {u->code};
+    binding = absl::StrCat("commune:", u->code);
+  } else if (!in.host_province_code.empty()) {
+    const units::Unit* u = units_.Find(in.host_province_code);
+    if (u == nullptr || u->level != units::Level::kProvince) {
+      return InvalidArgument("host_province_code", "unknown province code");
+    }
+    q.kind = PeopleQuery::Kind::kHostProvince;
+    q.values = {u->code};
+    binding = absl::StrCat("host:", u->code);
+  } else {
+    return InvalidArgument("filter",
+                           "set home_commune_code or host_province_code");
+  }
+  return Page(actor, kMethodListPeople, std::move(q), binding, in.page_token,
+              in.page_size);
+}
+
+absl::StatusOr<LookupResult> RegistryManager::Lookup(const Principal& actor,
+                                                     DocumentType type,
+                                                     absl::string_view number) {
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodLookup));
+  RELIEF_RETURN_IF_ERROR(deps_.lookup_limiter.Admit(actor.subject));
+  text::DocumentKind kind;
+  switch (type) {
+    case DocumentType::kCccd:
+      kind = text::DocumentKind::kCccd;
+      break;
+    case DocumentType::kCmnd:
+      kind = text::DocumentKind::kCmnd;
+      break;
+    case DocumentType::kPassport:
+      kind = text::DocumentKind::kPassport;
+      break;
+    default:
+      return InvalidArgument("document_type", "CCCD, CMND or passport");
+  }
+  auto n = text::NormalizeDocument(kind, number);
+  if (!n.ok()) return InvalidArgument("document_number", n.status().message());
+  PeopleQuery q{.kind = PeopleQuery::Kind::kDocumentKeys,
+                .values = {n->key},
+                .limit = 1};
+  RELIEF_ASSIGN_OR_RETURN(std::vector<Person> found,
+                          deps_.store.FindPeople(q));
+  LookupResult result;
+  if (!found.empty()) {
+    result.known = true;
+    result.state = found[0].state;
+    result.home_province_code = found[0].home_province_code;
+  }
+  RELIEF_RETURN_IF_ERROR(deps_.store.InTransaction([&](RegistryTx& tx) {
+    return tx.AppendAudit(
+        actor, {.action = result.known ? "person.lookup.known"
+                                       : "person.lookup.unknown",
+                .target_id = found.empty() ? "" : found[0].id,
+                .request_id = ""});
+  }));
+  return result;
 }
 
 }  // namespace relief::registry

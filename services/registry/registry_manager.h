@@ -10,7 +10,10 @@
 #include "common/base/clock.h"
 #include "common/base/config.h"
 #include "common/base/ids.h"
+#include "common/authz/authorizer.h"
+#include "common/base/page_token.h"
 #include "common/base/principal.h"
+#include "common/base/rate_limiter.h"
 #include "common/units/unit_catalog.h"
 #include "services/registry/person.h"
 #include "services/registry/registration.h"
@@ -18,8 +21,34 @@
 
 namespace relief::registry {
 
-inline constexpr absl::string_view kRegisterMethod =
-    "relief.registry.v1.Registry/Register";
+struct SearchInput {
+  enum class Kind { kDocument, kPhone, kName };
+  Kind kind = Kind::kName;
+  std::string text;
+  DocumentType document_type = DocumentType::kUnspecified;
+  int page_size = 0;
+  std::string page_token;
+};
+
+struct ListInput {
+  // Exactly one is set.
+  std::string home_commune_code;
+  std::string host_province_code;
+  int page_size = 0;
+  std::string page_token;
+};
+
+struct PeoplePage {
+  std::vector<Person> people;
+  std::string next_page_token;
+  bool masked = false;
+};
+
+struct LookupResult {
+  bool known = false;
+  PersonState state = PersonState::kUnspecified;
+  std::string home_province_code;
+};
 
 // Thread-safe. References must outlive the manager.
 class RegistryManager {
@@ -29,6 +58,8 @@ class RegistryManager {
     DocumentCache& cache;
     IdGenerator& ids;
     const Clock& clock;
+    const PageTokenCodec& page_tokens;
+    RateLimiter& lookup_limiter;
   };
 
   RegistryManager(DeploymentConfig config, units::UnitCatalog units, Deps deps);
@@ -44,11 +75,32 @@ class RegistryManager {
                                           const RegistrationInput& input,
                                           absl::string_view request_hash);
 
-  // INVALID_ARGUMENT for a malformed id, NOT_FOUND when absent.
+  // INVALID_ARGUMENT for a malformed id, NOT_FOUND when absent,
+  // PERMISSION_DENIED outside the caller's scope. Masked for roles without
+  // the right to see personal data; unmasked reads are audited.
   absl::StatusOr<Person> GetPerson(const Principal& actor,
                                    absl::string_view person_id);
 
+  // Search and list, paged by key (see registry.proto). Results outside a
+  // scoped caller's units are left out. INVALID_ARGUMENT for a bad query or
+  // page token; PERMISSION_DENIED when the role may not search that way.
+  absl::StatusOr<PeoplePage> SearchPeople(const Principal& actor,
+                                          const SearchInput& input);
+  absl::StatusOr<PeoplePage> ListPeople(const Principal& actor,
+                                        const ListInput& input);
+
+  // Whether a document is known here (other provinces' systems).
+  // RESOURCE_EXHAUSTED over the caller's rate; audited either way.
+  absl::StatusOr<LookupResult> Lookup(const Principal& actor,
+                                      DocumentType type,
+                                      absl::string_view number);
+
+  // OK when `actor` may call `method` at all (streams, token methods);
+  // PERMISSION_DENIED (audited) otherwise.
+  absl::Status Authorize(const Principal& actor, absl::string_view method);
+
   const units::UnitCatalog& units() const { return units_; }
+  const authz::Authorizer& authorizer() const { return authorizer_; }
 
  private:
   // The decision inside the transaction; `cached` are cache hints.
@@ -57,8 +109,26 @@ class RegistryManager {
       absl::string_view request_hash, const Registration& reg,
       const absl::flat_hash_map<std::string, std::string>& cached);
 
+  // PERMISSION_DENIED statuses are audited before they are returned.
+  absl::Status Denied(const Principal& actor, absl::string_view method,
+                      absl::Status status, absl::string_view request_id = "");
+  absl::Status Check(const Principal& actor, absl::string_view method,
+                     const authz::Target& target,
+                     absl::string_view request_id = "");
+  // Audits one read of personal data (when unmasked) in its own
+  // transaction.
+  absl::Status AuditRead(const Principal& actor, absl::string_view target);
+  absl::StatusOr<PeoplePage> Page(const Principal& actor,
+                                  absl::string_view method, PeopleQuery query,
+                                  absl::string_view binding,
+                                  const std::string& page_token,
+                                  int page_size);
+  // Masks `p` in place when `actor` may not see personal data.
+  static bool MaskFor(const Principal& actor, Person& p);
+
   const DeploymentConfig config_;
   const units::UnitCatalog units_;
+  const authz::Authorizer authorizer_;
   Deps deps_;
 };
 

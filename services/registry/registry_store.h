@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/base/principal.h"
 #include "services/registry/person.h"
 
@@ -30,9 +31,55 @@ struct ReviewItem {
   std::string home_commune_code;
 };
 
+// An event for the outbox (ids and codes only).
+struct DomainEvent {
+  std::string type;          // e.g. "relief.registry.PersonRegistered"
+  std::string aggregate_id;  // the person id
+  std::string payload;       // serialized proto named by `type`
+};
+
+// An audit row: who did what to which id (ids and codes only).
+struct AuditEntry {
+  std::string action;     // e.g. "person.register", "person.read"
+  std::string target_id;  // a person id, or a query label
+  std::string request_id;
+};
+
+// A read of people, paged by key.
+struct PeopleQuery {
+  enum class Kind { kDocumentKeys, kPhone, kNamePrefix, kHomeCommune, kHostProvince };
+  Kind kind = Kind::kHomeCommune;
+  // Document keys (kDocumentKeys); or one value: an E.164 phone, a name
+  // match-key prefix, a commune or province code.
+  std::vector<std::string> values;
+  // Restrict to these home communes (a scoped caller); empty: no limit.
+  std::vector<std::string> home_communes;
+  // Keyset: the sort key of the previous page's last row (empty: start).
+  // Sort key: (name_key, person_id) for names, (person_id) otherwise.
+  std::vector<std::string> after;
+  int limit = 50;
+};
+
+// A token the Tokens service issued (never the token text).
+struct IssuedToken {
+  std::string jti;
+  std::string subject;
+  std::string role;
+  std::string scope;
+  std::string kid;
+  absl::Time issued_at;
+  absl::Time expires_at;
+};
+
+struct RevocationRow {
+  std::string jti;
+  absl::Time expires_at;
+  int64_t position = 0;
+};
+
 // One transaction on the system of record. Every change of one command goes
-// through one RegistryTx, so it commits or vanishes whole; [2/8] adds the
-// event and audit rows here. Methods return UNAVAILABLE / ABORTED /
+// through one RegistryTx, with its event and audit rows, so it commits or
+// vanishes whole. Methods return UNAVAILABLE / ABORTED /
 // DEADLINE_EXCEEDED / INTERNAL for database failures; after any error the
 // transaction is rolled back by the store.
 class RegistryTx {
@@ -69,6 +116,23 @@ class RegistryTx {
                                     absl::string_view request_id) = 0;
   // NOT_FOUND when there is no such person.
   virtual absl::StatusOr<Person> LoadPerson(absl::string_view person_id) = 0;
+
+  // Tokens (the Tokens service lives in the registry's schema).
+  virtual absl::Status InsertIssuedToken(const IssuedToken& token,
+                                         const Principal& actor,
+                                         absl::string_view request_id) = 0;
+  virtual absl::StatusOr<std::optional<IssuedToken>> FindIssuedToken(
+      absl::string_view jti) = 0;
+  // False when the token was already revoked.
+  virtual absl::StatusOr<bool> InsertRevocation(
+      const IssuedToken& token, absl::Time revoked_at, absl::string_view reason,
+      const Principal& actor, absl::string_view request_id) = 0;
+
+  // Outbox and audit rows, written in this transaction (the sequencer
+  // numbers them after commit).
+  virtual absl::Status AppendEvent(const DomainEvent& event) = 0;
+  virtual absl::Status AppendAudit(const Principal& actor,
+                                   const AuditEntry& entry) = 0;
 };
 
 // Thread-safe.
@@ -82,6 +146,13 @@ class RegistryStore {
       const std::function<absl::Status(RegistryTx&)>& body) = 0;
   // Reads one person outside any write. NOT_FOUND when absent.
   virtual absl::StatusOr<Person> GetPerson(absl::string_view person_id) = 0;
+  // Revocations numbered after `after_position` (by the sequencer), in
+  // position order, at most `limit`.
+  virtual absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
+      int64_t after_position, int limit) = 0;
+  // Reads people matching `query`, at most query.limit, in key order.
+  virtual absl::StatusOr<std::vector<Person>> FindPeople(
+      const PeopleQuery& query) = 0;
 };
 
 // Document key -> person id, a cache in front of the store. Thread-safe.

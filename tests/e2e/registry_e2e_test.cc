@@ -41,12 +41,13 @@ class RegistryE2eTest : public ::testing::Test {
     ASSERT_TRUE(registry_->WaitForHealth(Health::SERVING, absl::Seconds(30)).ok())
         << registry_->LogTail();
     stub_ = rv1::Registry::NewStub(registry_->channel());
+    token_ = registry_->Token("admin");
   }
 
   grpc::Status Register(const rv1::RegisterRequest& req,
                         rv1::RegisterResponse* resp) {
     grpc::ClientContext ctx;
-    WithDeadline(ctx);
+    WithDeadline(ctx, absl::Seconds(20), token_);
     return stub_->Register(&ctx, req, resp);
   }
 
@@ -98,6 +99,7 @@ class RegistryE2eTest : public ::testing::Test {
   std::string redis_address_;
   std::unique_ptr<RegistryProcess> registry_;
   std::unique_ptr<rv1::Registry::Stub> stub_;
+  std::string token_;
 };
 
 TEST_F(RegistryE2eTest, RegisterAndGetOverGrpc) {
@@ -108,7 +110,7 @@ TEST_F(RegistryE2eTest, RegisterAndGetOverGrpc) {
   EXPECT_EQ(created.outcome(), rv1::REGISTER_OUTCOME_CREATED);
 
   grpc::ClientContext ctx;
-  WithDeadline(ctx);
+  WithDeadline(ctx, absl::Seconds(20), token_);
   rv1::GetPersonRequest get;
   get.set_person_id(created.person_id());
   rv1::Person person;
@@ -119,7 +121,7 @@ TEST_F(RegistryE2eTest, RegisterAndGetOverGrpc) {
   EXPECT_EQ(person.state(), rv1::PERSON_STATE_SUBMITTED);
 
   grpc::ClientContext ctx2;
-  WithDeadline(ctx2);
+  WithDeadline(ctx2, absl::Seconds(20), token_);
   get.set_person_id("0190f0e0-0000-7000-8000-000000000000");
   EXPECT_EQ(stub_->GetPerson(&ctx2, get, &person).error_code(),
             grpc::StatusCode::NOT_FOUND);

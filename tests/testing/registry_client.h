@@ -39,10 +39,13 @@ inline rv1::RegisterRequest SampleRegistration(const std::string& request_id,
   return r;
 }
 
-// A context with a deadline (every client call has one).
+// A context with a deadline (every client call has one) and, when given,
+// a bearer token.
 inline void WithDeadline(grpc::ClientContext& ctx,
-                         absl::Duration d = absl::Seconds(20)) {
+                         absl::Duration d = absl::Seconds(20),
+                         const std::string& token = "") {
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + d));
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
 }
 
 }  // namespace relief::testing

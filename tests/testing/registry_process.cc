@@ -14,6 +14,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/auth/key_file.h"
+#include "common/auth/token.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -39,6 +41,15 @@ absl::StatusOr<std::unique_ptr<RegistryProcess>> RegistryProcess::Start(
   if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
   p->dir_ = tmpl;
   const std::string port_file = p->dir_ + "/port";
+  p->token_keys_ = options.token_keys;
+  if (p->token_keys_.empty()) {
+    p->token_keys_ = p->dir_ + "/keys.json";
+    absl::StatusOr<auth::KeyPair> pair = auth::GenerateKeyPair("test-k1");
+    if (!pair.ok()) return pair.status();
+    absl::Status saved =
+        auth::SaveKeyFile(p->token_keys_, auth::KeyFile{{*pair}});
+    if (!saved.ok()) return saved;
+  }
   const std::string log = p->dir_ + "/registry.log";
 
   std::vector<std::string> args = {
@@ -47,6 +58,8 @@ absl::StatusOr<std::unique_ptr<RegistryProcess>> RegistryProcess::Start(
       absl::StrCat("--port-file=", port_file),
       absl::StrCat("--pg=", options.pg_url),
       absl::StrCat("--health-interval-ms=", options.health_interval_ms),
+      absl::StrCat("--token-keys=", p->token_keys_),
+      "--revocation-pull-ms=200",
       "--log-level=debug"};
   if (!options.redis.empty()) {
     args.push_back(absl::StrCat("--redis=", options.redis));
@@ -119,6 +132,26 @@ RegistryProcess::~RegistryProcess() {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
   }
+}
+
+std::string RegistryProcess::Token(const std::string& role,
+                                   const std::string& scope,
+                                   const std::string& subject) const {
+  absl::StatusOr<auth::KeyFile> keys = auth::LoadKeyFile(token_keys_);
+  if (!keys.ok()) return "";
+  absl::StatusOr<auth::SigningKey> key =
+      keys->SigningKeyFor(keys->keys.back().kid);
+  if (!key.ok()) return "";
+  const absl::Time now = absl::Now();
+  auth::Claims claims{.iss = "relief-test",
+                      .sub = subject.empty() ? "test-" + role : subject,
+                      .role = role,
+                      .scope = scope,
+                      .iat = now,
+                      .exp = now + absl::Hours(1),
+                      .jti = absl::StrCat("test-", role, "-", absl::ToUnixNanos(now))};
+  absl::StatusOr<std::string> token = auth::SignToken(claims, *key);
+  return token.ok() ? *token : "";
 }
 
 std::string RegistryProcess::address() const {

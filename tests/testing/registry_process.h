@@ -26,6 +26,8 @@ class RegistryProcess {
     std::string redis;   // host:port, or empty for no cache
     std::string failpoints;
     int health_interval_ms = 100;
+    // Key file for tokens; empty: a fresh one in the process's folder.
+    std::string token_keys;
     std::vector<std::string> extra_args;
   };
 
@@ -37,6 +39,11 @@ class RegistryProcess {
   ~RegistryProcess();
 
   std::string address() const;
+
+  // A token signed with the process's key, valid for an hour.
+  std::string Token(const std::string& role, const std::string& scope = "",
+                    const std::string& subject = "") const;
+  const std::string& token_keys() const { return token_keys_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
   // One health Check ("" service); UNAVAILABLE when it does not answer.
@@ -55,6 +62,7 @@ class RegistryProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   std::string dir_;
+  std::string token_keys_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 
