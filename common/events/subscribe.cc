@@ -1,18 +1,10 @@
 #include "common/events/subscribe.h"
 
 #include "absl/time/clock.h"
+#include "common/base/proto_util.h"
 #include "common/server/grpc_status.h"
 
 namespace relief::events {
-namespace {
-
-void Stamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-}  // namespace
 
 grpc::Status ServeSubscription(grpc::ServerContext& context,
                                int64_t after_position, EventFeed& feed,
@@ -40,7 +32,7 @@ grpc::Status ServeSubscription(grpc::ServerContext& context,
     for (const StoredEvent& e : batch) {
       v1::Event out;
       out.set_position(e.position);
-      Stamp(e.sequenced_at, out.mutable_sequenced_at());
+      ToTimestamp(e.sequenced_at, out.mutable_sequenced_at());
       out.set_type(e.event_type);
       out.set_aggregate_id(e.aggregate_id);
       out.set_payload(e.payload);
@@ -58,7 +50,7 @@ grpc::Status ServeSubscription(grpc::ServerContext& context,
     if (absl::Now() - last_write >= options.heartbeat &&
         position >= head.position && head.stamp != absl::InfinitePast()) {
       v1::Event beat;
-      Stamp(head.stamp, beat.mutable_sequenced_at());
+      ToTimestamp(head.stamp, beat.mutable_sequenced_at());
       if (!writer.Write(beat)) return grpc::Status::OK;
       last_write = absl::Now();
     }

@@ -24,6 +24,7 @@
 #include "common/server/auth.h"
 #include "common/server/server_runner.h"
 #include "common/units/pg_units.h"
+#include "services/registry/document_cache_feeder.h"
 #include "services/registry/pg_registry_store.h"
 #include "services/registry/redis_document_cache.h"
 #include "services/registry/registry_grpc_service.h"
@@ -76,24 +77,6 @@ int Run(const Flags& flags) {
   pg::Pool pool(pg::PoolOptions{.conninfo = flags.pg,
                                 .size = flags.pool_size,
                                 .application_name = "relief-registry"});
-  std::unique_ptr<redis::RedisClient> redis_client;
-  std::unique_ptr<DocumentCache> cache;
-  if (flags.redis.empty()) {
-    spdlog::warn("event=no_redis msg=\"running without a cache\"");
-    cache = std::make_unique<NoDocumentCache>();
-  } else {
-    absl::StatusOr<redis::RedisOptions> options =
-        redis::ParseRedisAddress(flags.redis);
-    if (!options.ok()) {
-      spdlog::error("event=bad_flag flag=--redis error=\"{}\"",
-                    options.status().message());
-      return 2;
-    }
-    options->key_prefix = "relief:registry:";
-    redis_client = redis::RedisClient::Create(*options);
-    cache = std::make_unique<RedisDocumentCache>(*redis_client);
-  }
-
   // Tokens: the key file holds the public keys every token is checked
   // against and, here in the registry, the secret that signs new tokens and
   // the audit checkpoints.
@@ -121,6 +104,28 @@ int Run(const Flags& flags) {
                                     .tls_key_file = flags.tls_key,
                                     .tls_client_ca_file = flags.tls_client_ca,
                                     .metrics_listen = flags.metrics_listen});
+  std::unique_ptr<redis::RedisClient> redis_client;
+  std::unique_ptr<DocumentCache> cache;
+  RedisDocumentCache* redis_cache = nullptr;
+  if (flags.redis.empty()) {
+    spdlog::warn("event=no_redis msg=\"running without a cache\"");
+    cache = std::make_unique<NoDocumentCache>();
+  } else {
+    absl::StatusOr<redis::RedisOptions> options =
+        redis::ParseRedisAddress(flags.redis);
+    if (!options.ok()) {
+      spdlog::error("event=bad_flag flag=--redis error=\"{}\"",
+                    options.status().message());
+      return 2;
+    }
+    options->key_prefix = "relief:registry:";
+    redis_client = redis::RedisClient::Create(*options);
+    auto rc = std::make_unique<RedisDocumentCache>(
+        *redis_client, runner.metrics().Cache("registry_documents"));
+    redis_cache = rc.get();
+    cache = std::move(rc);
+  }
+
   runner.AddService(&service);
   runner.AddService(&tokens_service);
   if (absl::Status s = runner.Start(); !s.ok()) {
@@ -142,6 +147,7 @@ int Run(const Flags& flags) {
       {.limit = flags.lookup_per_minute, .name = "ratelimit:lookup"});
   std::unique_ptr<RegistryManager> manager;
   std::unique_ptr<TokensManager> tokens;
+  std::unique_ptr<DocumentCacheFeeder> feeder;
   events::Sequencer sequencer(events::SequencerOptions{
       .schema = "registry",
       .conninfo = flags.pg,
@@ -203,6 +209,18 @@ int Run(const Flags& flags) {
           spdlog::error("event=feed_start_failed error=\"{}\"", st.message());
         }
         revocations.Start();
+        if (redis_cache != nullptr) {
+          absl::StatusOr<std::string> epoch = store.CacheEpoch();
+          if (epoch.ok()) {
+            redis_cache->SetEpoch(*epoch);
+            feeder = std::make_unique<DocumentCacheFeeder>(*redis_client, store,
+                                                           feed, *epoch);
+            feeder->Start();
+          } else {
+            spdlog::warn("event=cache_disabled error=\"{}\"",
+                         epoch.status().ToString());
+          }
+        }
         service.SetManager(manager.get(), &feed);
         tokens_service.SetManager(tokens.get());
         spdlog::info("event=ready home_province={} reference_date={}",
@@ -220,8 +238,12 @@ int Run(const Flags& flags) {
       stopping.WaitForNotificationWithTimeout(retry);
     }
     if (stopping.HasBeenNotified()) return;
+    prometheus::Gauge& lag = runner.metrics().SequencerLag("registry");
     HealthPoller poller(
-        [&] { return pool.Ping(); },
+        [&] {
+          lag.Set(static_cast<double>(sequencer.stats().backlog_rows));
+          return pool.Ping();
+        },
         [&](const absl::Status& s) {
           if (!s.ok()) {
             spdlog::warn("event=postgres_down error=\"{}\"", s.message());
@@ -235,6 +257,7 @@ int Run(const Flags& flags) {
   runner.Wait();
   stopping.Notify();
   startup.join();
+  if (feeder != nullptr) feeder->Stop();
   feed.Shutdown();
   sequencer.Stop();
   return exit_code;

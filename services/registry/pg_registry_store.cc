@@ -402,6 +402,60 @@ absl::Status PgRegistryStore::InTransaction(
   });
 }
 
+absl::Status PgRegistryStore::Read(
+    const std::function<absl::Status(pqxx::transaction_base&)>& fn) {
+  absl::StatusOr<pg::Pool::Lease> lease = pool_.Acquire();
+  if (!lease.ok()) return lease.status();
+  absl::Status s = Guard([&] {
+    pqxx::read_transaction tx(lease->conn());
+    return fn(tx);
+  });
+  if (pg::IsConnectionError(s)) lease->MarkBroken();
+  return s;
+}
+
+absl::StatusOr<std::string> PgRegistryStore::CacheEpoch() {
+  std::string epoch;
+  RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    epoch = Text(tx.exec1("SELECT epoch FROM registry.cache_epoch")[0]);
+    return absl::OkStatus();
+  }));
+  return epoch;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+PgRegistryStore::LinkedDocumentKeys(absl::string_view after_key, int limit) {
+  std::vector<std::pair<std::string, std::string>> out;
+  RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    for (const auto& row : tx.exec_params(
+             "SELECT doc_key, person_id FROM registry.documents"
+             " WHERE linked AND doc_key IS NOT NULL AND doc_key > $1"
+             " ORDER BY doc_key LIMIT $2",
+             std::string(after_key), limit)) {
+      out.emplace_back(Text(row[0]), Text(row[1]));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+PgRegistryStore::DocumentKeysOf(const std::vector<std::string>& person_ids) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (person_ids.empty()) return out;
+  RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    for (const auto& row : tx.exec_params(
+             "SELECT doc_key, person_id FROM registry.documents"
+             " WHERE linked AND doc_key IS NOT NULL"
+             " AND person_id = ANY($1::uuid[])",
+             ArrayLiteral(person_ids))) {
+      out.emplace_back(Text(row[0]), Text(row[1]));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::StatusOr<std::vector<RevocationRow>> PgRegistryStore::ListRevocations(
     int64_t after_position, int limit) {
   absl::StatusOr<pg::Pool::Lease> lease = pool_.Acquire();

@@ -8,6 +8,7 @@
 #include "common/base/clock.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
+#include "pqxx/transaction_base"
 #include "services/registry/registry_store.h"
 
 namespace relief::registry {
@@ -30,8 +31,16 @@ class PgRegistryStore final : public RegistryStore {
       const PeopleQuery& query) override;
   absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
       int64_t after_position, int limit) override;
+  absl::StatusOr<std::string> CacheEpoch() override;
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+  LinkedDocumentKeys(absl::string_view after_key, int limit) override;
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+  DocumentKeysOf(const std::vector<std::string>& person_ids) override;
 
  private:
+  // Runs `fn(tx)` in a read-only transaction on a pooled connection.
+  absl::Status Read(const std::function<absl::Status(pqxx::transaction_base&)>& fn);
+
   pg::Pool& pool_;
   const Clock& clock_;
 };

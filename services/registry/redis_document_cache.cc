@@ -4,36 +4,49 @@
 #include "common/base/ids.h"
 
 namespace relief::registry {
-namespace {
 
-std::string DocKey(absl::string_view key) { return absl::StrCat("doc:", key); }
+std::string DocumentCacheKey(absl::string_view document_key) {
+  return absl::StrCat("doc:", document_key);
+}
 
-}  // namespace
+void RedisDocumentCache::SetEpoch(std::string epoch) {
+  absl::MutexLock lock(&mu_);
+  epoch_ = std::move(epoch);
+}
 
 absl::StatusOr<absl::flat_hash_map<std::string, std::string>>
 RedisDocumentCache::Lookup(const std::vector<std::string>& keys) {
-  std::vector<std::string> redis_keys;
-  redis_keys.reserve(keys.size());
-  for (const std::string& k : keys) redis_keys.push_back(DocKey(k));
+  absl::flat_hash_map<std::string, std::string> out;
+  std::string epoch;
+  {
+    absl::MutexLock lock(&mu_);
+    epoch = epoch_;
+  }
+  if (epoch.empty() || keys.empty()) return out;
+  std::vector<std::string> redis_keys = {std::string(kEpochKey)};
+  for (const std::string& k : keys) redis_keys.push_back(DocumentCacheKey(k));
   absl::StatusOr<std::vector<std::optional<std::string>>> values =
       client_.MGet(redis_keys);
-  if (!values.ok()) return values.status();
-  absl::flat_hash_map<std::string, std::string> out;
+  if (!values.ok()) {
+    counters_.Error();
+    return values.status();
+  }
+  if (!(*values)[0].has_value() || *(*values)[0] != epoch) {
+    // Flushed, replaced or still refilling: as good as empty.
+    for (size_t i = 0; i < keys.size(); ++i) counters_.Miss();
+    return out;
+  }
   for (size_t i = 0; i < keys.size(); ++i) {
+    const std::optional<std::string>& v = (*values)[i + 1];
     // Anything but a well-formed id is ignored: the cache is only a hint.
-    if ((*values)[i].has_value() && IsUuid(*(*values)[i])) {
-      out[keys[i]] = *(*values)[i];
+    if (v.has_value() && IsUuid(*v)) {
+      out[keys[i]] = *v;
+      counters_.Hit();
+    } else {
+      counters_.Miss();
     }
   }
   return out;
-}
-
-void RedisDocumentCache::Remember(const std::vector<std::string>& keys,
-                                  absl::string_view person_id) {
-  for (const std::string& k : keys) {
-    // Best effort: a failure is counted and logged by the client.
-    (void)client_.Set(DocKey(k), person_id, ttl_);
-  }
 }
 
 }  // namespace relief::registry

@@ -1,32 +1,47 @@
-// Document key -> person id in Redis ("relief:registry:doc:<key>").
-// Read-through: filled after a confirmed Postgres read or a commit; [2/8]
-// moves the writes to the outbox under the cache-epoch discipline.
+// Document key -> person id in Redis ("relief:registry:doc:<key>"), under
+// the cache-epoch discipline of DESIGN.md §3: the keys count only while
+// Redis's "epoch" key equals the epoch kept in Postgres. A flushed or
+// half-refilled Redis has no epoch (the refill sets it last), so it reads as
+// empty, never as a wrong or partial answer. Writes come only from
+// DocumentCacheFeeder, after commit, from the outbox.
 #ifndef RELIEF_SERVICES_REGISTRY_REDIS_DOCUMENT_CACHE_H_
 #define RELIEF_SERVICES_REGISTRY_REDIS_DOCUMENT_CACHE_H_
 
-#include "absl/time/time.h"
+#include <string>
+
+#include "absl/synchronization/mutex.h"
 #include "common/redis/redis_client.h"
+#include "common/server/metrics.h"
 #include "services/registry/registry_store.h"
 
 namespace relief::registry {
 
+// Redis key names (behind the client's key prefix).
+inline constexpr absl::string_view kEpochKey = "epoch";
+std::string DocumentCacheKey(absl::string_view document_key);
+
 // Thread-safe. `client` must outlive the cache.
 class RedisDocumentCache final : public DocumentCache {
  public:
-  // Entries expire after `ttl` (default 7 days) so a cache never holds an
-  // owner the registry has since changed for longer than that.
+  // `counters` count hits, misses and errors (relief_cache_lookups_total).
   explicit RedisDocumentCache(redis::RedisClient& client,
-                              absl::Duration ttl = absl::Hours(24 * 7))
-      : client_(client), ttl_(ttl) {}
+                              CacheCounters counters = CacheCounters())
+      : client_(client), counters_(counters) {}
 
+  // The epoch read from Postgres at start. Until it is set every lookup
+  // misses.
+  void SetEpoch(std::string epoch);
+
+  // One round trip: MGET of the epoch and the keys. No hits unless Redis's
+  // epoch is the current one.
   absl::StatusOr<absl::flat_hash_map<std::string, std::string>> Lookup(
       const std::vector<std::string>& keys) override;
-  void Remember(const std::vector<std::string>& keys,
-                absl::string_view person_id) override;
 
  private:
   redis::RedisClient& client_;
-  const absl::Duration ttl_;
+  const CacheCounters counters_;
+  mutable absl::Mutex mu_;
+  std::string epoch_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace relief::registry

@@ -1,23 +1,8 @@
 #include "services/registry/registry_codec.h"
 
-#include "common/base/hash.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "common/base/proto_util.h"
 
 namespace relief::registry {
-namespace {
-
-void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-}  // namespace
 
 RegistrationInput FromProto(const v1::RegisterRequest& r) {
   RegistrationInput in;
@@ -80,8 +65,8 @@ void ToProto(const Person& p, v1::Person* out) {
   out->set_partner_id(p.partner_id);
   out->set_partner_external_ref(p.partner_external_ref);
   out->set_state(static_cast<v1::PersonState>(p.state));
-  ToProto(p.created_at, out->mutable_created_at());
-  ToProto(p.updated_at, out->mutable_updated_at());
+  ToTimestamp(p.created_at, out->mutable_created_at());
+  ToTimestamp(p.updated_at, out->mutable_updated_at());
 }
 
 Person FromProto(const v1::Person& in) {
@@ -113,8 +98,8 @@ Person FromProto(const v1::Person& in) {
   p.partner_id = in.partner_id();
   p.partner_external_ref = in.partner_external_ref();
   p.state = static_cast<PersonState>(in.state());
-  p.created_at = FromProto(in.created_at());
-  p.updated_at = FromProto(in.updated_at());
+  p.created_at = FromTimestamp(in.created_at());
+  p.updated_at = FromTimestamp(in.updated_at());
   return p;
 }
 
@@ -139,16 +124,7 @@ RegisterResult FromProto(const v1::RegisterResponse& in) {
 }
 
 std::string RequestHash(const v1::RegisterRequest& request) {
-  v1::RegisterRequest copy = request;
-  copy.clear_request_id();
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    copy.SerializeToCodedStream(&coded);
-  }
-  return Sha256(bytes);
+  return RequestBodyHash(request);
 }
 
 absl::string_view OutcomeName(RegisterOutcome outcome) {

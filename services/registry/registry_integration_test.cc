@@ -12,6 +12,9 @@
 #include "common/units/pg_units.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "common/events/event_feed.h"
+#include "common/events/sequencer.h"
+#include "services/registry/document_cache_feeder.h"
 #include "services/registry/pg_registry_store.h"
 #include "services/registry/redis_document_cache.h"
 #include "services/registry/registry_manager.h"
@@ -61,6 +64,10 @@ class RegistryIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(redis_->Ping().ok()) << "Redis at " << redis << " unreachable";
     cache_ = std::make_unique<RedisDocumentCache>(*redis_);
     store_ = std::make_unique<PgRegistryStore>(*pool_, SystemClock());
+    auto epoch = store_->CacheEpoch();
+    ASSERT_TRUE(epoch.ok()) << epoch.status();
+    epoch_ = *epoch;
+    cache_->SetEpoch(epoch_);
     auto units = units::LoadUnitCatalog(*pool_, absl::CivilDay(2021, 8, 15));
     ASSERT_TRUE(units.ok()) << units.status();
     manager_ = std::make_unique<RegistryManager>(
@@ -83,6 +90,7 @@ class RegistryIntegrationTest : public ::testing::Test {
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<redis::RedisClient> redis_;
   std::unique_ptr<RedisDocumentCache> cache_;
+  std::string epoch_;
   std::unique_ptr<PgRegistryStore> store_;
   UuidV7Generator ids_{SystemClock()};
   PageTokenCodec page_tokens_{"test-key"};
@@ -194,15 +202,29 @@ TEST_F(RegistryIntegrationTest, DocumentsOfTwoPeopleOpenAReview) {
 }
 
 TEST_F(RegistryIntegrationTest, CacheHintIsConfirmedInPostgres) {
-  // A stale or forged cache entry must not decide anything.
+  // A stale or forged cache entry under the current epoch must not decide
+  // anything.
+  ASSERT_TRUE(redis_->Set("epoch", epoch_).ok());
   ASSERT_TRUE(redis_->Set("doc:ID12:026090001234", ids_.NewId()).ok());
   auto r = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->outcome, RegisterOutcome::kCreated);
-  // After commit the cache holds the real owner.
-  auto cached = redis_->Get("doc:ID12:026090001234");
-  ASSERT_TRUE(cached.ok() && cached->has_value());
-  EXPECT_EQ(**cached, r->person.id);
+}
+
+TEST_F(RegistryIntegrationTest, RedisWithoutTheEpochReadsAsEmpty) {
+  auto a = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(redis_->Set("doc:ID12:026090001234", a->person.id).ok());
+  // No epoch key (a flushed or half-refilled Redis): no hit.
+  auto miss = cache_->Lookup({"ID12:026090001234"});
+  ASSERT_TRUE(miss.ok());
+  EXPECT_TRUE(miss->empty());
+  ASSERT_TRUE(redis_->Set("epoch", "some-older-epoch").ok());
+  EXPECT_TRUE(cache_->Lookup({"ID12:026090001234"})->empty());
+  ASSERT_TRUE(redis_->Set("epoch", epoch_).ok());
+  auto hit = cache_->Lookup({"ID12:026090001234"});
+  ASSERT_TRUE(hit.ok());
+  EXPECT_EQ(hit->at("ID12:026090001234"), a->person.id);
 }
 
 TEST_F(RegistryIntegrationTest, PartnerReferenceFindsTheSameRecord) {
@@ -274,6 +296,51 @@ TEST_F(RegistryIntegrationTest, InvalidInputStoresNothing) {
         "registry.reviews", "registry.idempotency"}) {
     EXPECT_EQ(Count(table), 0) << table;
   }
+}
+
+// The cache is written from the outbox after commit, and refilled whole when
+// Redis loses its epoch.
+TEST_F(RegistryIntegrationTest, FeederFillsAndRefillsTheCacheFromTheOutbox) {
+  events::Sequencer sequencer(
+      {.schema = "registry", .conninfo = db_->url(),
+       .signing_key = events::GenerateSigningKey("t1")});
+  ASSERT_TRUE(sequencer.Start().ok());
+  events::EventFeed feed({.schema = "registry", .listen_conninfo = db_->url()},
+                         *pool_);
+  ASSERT_TRUE(feed.Start().ok());
+  DocumentCacheFeeder feeder(*redis_, *store_, feed, epoch_);
+  feeder.Start();
+
+  auto cached = [&](const std::string& key) -> std::string {
+    auto hit = cache_->Lookup({key});
+    return hit.ok() && hit->contains(key) ? hit->at(key) : "";
+  };
+  auto eventually = [&](const std::string& key, const std::string& want) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (cached(key) != want) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return true;
+  };
+
+  auto a = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(eventually("ID12:026090001234", a->person.id));
+
+  // Lose the epoch and the keys, as a FLUSHALL would: reads miss at once,
+  // then the feeder refills from Postgres and sets the epoch last.
+  ASSERT_TRUE(redis_->Del("epoch").ok());
+  ASSERT_TRUE(redis_->Del("doc:ID12:026090001234").ok());
+  EXPECT_EQ(cached("ID12:026090001234"), "");
+  EXPECT_TRUE(eventually("ID12:026090001234", a->person.id));
+  auto b = Register(Person("r2", {Doc(DocumentType::kCmnd, "131234567")}));
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(eventually("CMND9:131234567", b->person.id));
+
+  feeder.Stop();
+  feed.Shutdown();
+  sequencer.Stop();
 }
 
 }  // namespace

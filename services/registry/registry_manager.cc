@@ -121,9 +121,6 @@ absl::StatusOr<RegisterResult> RegistryManager::Register(
     return absl::OkStatus();
   }));
 
-  if (result.outcome != RegisterOutcome::kNeedsReview && !keys.empty()) {
-    deps_.cache.Remember(keys, result.person.id);
-  }
   return result;
 }
 

@@ -146,6 +146,15 @@ class RegistryStore {
       const std::function<absl::Status(RegistryTx&)>& body) = 0;
   // Reads one person outside any write. NOT_FOUND when absent.
   virtual absl::StatusOr<Person> GetPerson(absl::string_view person_id) = 0;
+  // The cache epoch (schema registry.cache_epoch).
+  virtual absl::StatusOr<std::string> CacheEpoch() = 0;
+  // Linked document keys and their owners, in key order, after `after_key`,
+  // at most `limit` (a cache refill pages through them).
+  virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+  LinkedDocumentKeys(absl::string_view after_key, int limit) = 0;
+  // Linked document keys of `person_ids` and their owners.
+  virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+  DocumentKeysOf(const std::vector<std::string>& person_ids) = 0;
   // Revocations numbered after `after_position` (by the sequencer), in
   // position order, at most `limit`.
   virtual absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
@@ -156,16 +165,14 @@ class RegistryStore {
 };
 
 // Document key -> person id, a cache in front of the store. Thread-safe.
-// Every answer is a hint to be confirmed in the store.
+// Every answer is a hint to be confirmed in the store. The cache is filled
+// from the outbox after commit (DocumentCacheFeeder), never by writers.
 class DocumentCache {
  public:
   virtual ~DocumentCache() = default;
   // Cached owners of `keys`; UNAVAILABLE when the cache is down.
   virtual absl::StatusOr<absl::flat_hash_map<std::string, std::string>> Lookup(
       const std::vector<std::string>& keys) = 0;
-  // Records that `keys` belong to `person_id` (after commit). Best effort.
-  virtual void Remember(const std::vector<std::string>& keys,
-                        absl::string_view person_id) = 0;
 };
 
 // A cache that knows nothing (no Redis configured).
@@ -175,7 +182,6 @@ class NoDocumentCache final : public DocumentCache {
       const std::vector<std::string>&) override {
     return absl::flat_hash_map<std::string, std::string>();
   }
-  void Remember(const std::vector<std::string>&, absl::string_view) override {}
 };
 
 }  // namespace relief::registry

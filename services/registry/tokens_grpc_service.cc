@@ -1,34 +1,12 @@
 #include "services/registry/tokens_grpc_service.h"
 
-#include "common/base/hash.h"
+#include "common/base/proto_util.h"
 #include "common/server/grpc_status.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace relief::registry {
 namespace {
 
 namespace av1 = ::relief::auth::v1;
-
-void Stamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-// SHA-256 of `m` without its request_id, serialised deterministically.
-template <typename M>
-std::string BodyHash(M m) {
-  m.clear_request_id();
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
-  return Sha256(bytes);
-}
 
 }  // namespace
 
@@ -56,11 +34,11 @@ grpc::Status TokensGrpcService::IssueToken(
                       .role = request->role(),
                       .scope = request->scope(),
                       .ttl_seconds = request->ttl_seconds()},
-                     BodyHash(*request));
+                     RequestBodyHash(*request));
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_token(issued->token);
   response->set_jti(issued->jti);
-  Stamp(issued->expires_at, response->mutable_expires_at());
+  ToTimestamp(issued->expires_at, response->mutable_expires_at());
   return grpc::Status::OK;
 }
 
@@ -72,9 +50,9 @@ grpc::Status TokensGrpcService::RevokeToken(
   auto& [manager, actor] = *call;
   absl::StatusOr<absl::Time> at =
       manager->Revoke(actor, request->jti(), request->reason(),
-                      request->request_id(), BodyHash(*request));
+                      request->request_id(), RequestBodyHash(*request));
   if (!at.ok()) return ToGrpcStatus(at.status());
-  Stamp(*at, response->mutable_revoked_at());
+  ToTimestamp(*at, response->mutable_revoked_at());
   return grpc::Status::OK;
 }
 
@@ -90,7 +68,7 @@ grpc::Status TokensGrpcService::ListRevocations(
   for (const RevocationRow& r : *rows) {
     auto* out = response->add_revocations();
     out->set_jti(r.jti);
-    Stamp(r.expires_at, out->mutable_expires_at());
+    ToTimestamp(r.expires_at, out->mutable_expires_at());
     out->set_position(r.position);
     last = r.position;
   }
