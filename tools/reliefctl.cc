@@ -5,6 +5,13 @@
 //     health [--wait=DURATION]          exit 0 when SERVING
 //     register --file=F.json [--request-id=ID]
 //                                       F: a RegisterRequest in proto3 JSON
+//     register --request-id=ID --name=N --born=YYYY[-MM-DD] --sex=male|female
+//              --commune=CODE --host-province=CODE --needs=medical|living|both
+//              --source=self|commune_list|hotline|point|partner
+//              [--cccd=N] [--cmnd=N] [--passport=N] [--phone=P]
+//              [--host-district=CODE] [--street=S] [--note=S]
+//              [--relative="name,relationship[,phone]"]...
+//              [--partner=ID --partner-ref=REF]
 //     get --person-id=ID
 //     search (--document=N [--type=cccd|cmnd|passport] | --phone=P | --name=S)
 //            [--page-size=N] [--page-token=T] [--all]
@@ -31,6 +38,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
 #include "common/auth/key_file.h"
 #include "common/auth/roles.h"
 #include "common/auth/token.h"
@@ -70,9 +78,11 @@ absl::Duration ParseDurationOr(const std::string& text, absl::Duration dflt) {
 }
 
 int Fail(const absl::Status& status) {
-  std::cerr << "error: " << absl::StatusCodeToString(status.code()) << ": "
-            << status.message() << "\n";
-  for (const FieldViolation& v : GetFieldViolations(status)) {
+  const std::vector<FieldViolation> violations = GetFieldViolations(status);
+  std::cerr << "error: " << absl::StatusCodeToString(status.code());
+  if (violations.empty()) std::cerr << ": " << status.message();
+  std::cerr << "\n";
+  for (const FieldViolation& v : violations) {
     std::cerr << "  " << v.field << ": " << v.description << "\n";
   }
   return 10 + static_cast<int>(status.code());
@@ -142,19 +152,92 @@ int Health(const Client& client, const std::string& wait_text) {
   return 3;
 }
 
+// Registration fields given as flags instead of a JSON file.
+struct RegisterFlags {
+  std::string name, born, sex, cccd, cmnd, passport, phone, commune,
+      host_province, host_district, street, needs, note, source, partner,
+      partner_ref;
+  std::vector<std::string> relatives;
+};
+
+// Fills `req` from flags; a usage message when a value cannot be read (the
+// server checks everything else and names the field).
+absl::Status FromFlags(const RegisterFlags& f, rv1::RegisterRequest& req) {
+  req.set_full_name(f.name);
+  if (!f.born.empty()) {
+    int y = 0, m = 0, d = 0;
+    if (std::sscanf(f.born.c_str(), "%d-%d-%d", &y, &m, &d) < 1) {
+      return absl::InvalidArgumentError("--born: YYYY or YYYY-MM-DD");
+    }
+    req.mutable_birth_date()->set_year(y);
+    req.mutable_birth_date()->set_month(m);
+    req.mutable_birth_date()->set_day(d);
+  }
+  const std::string sex = absl::AsciiStrToLower(f.sex);
+  req.set_sex(sex == "male"     ? rv1::SEX_MALE
+              : sex == "female" ? rv1::SEX_FEMALE
+                                : rv1::SEX_UNSPECIFIED);
+  auto add_doc = [&](rv1::DocumentType t, const std::string& n) {
+    if (n.empty()) return;
+    auto* d = req.add_documents();
+    d->set_type(t);
+    d->set_number(n);
+  };
+  add_doc(rv1::DOCUMENT_TYPE_CCCD, f.cccd);
+  add_doc(rv1::DOCUMENT_TYPE_CMND, f.cmnd);
+  add_doc(rv1::DOCUMENT_TYPE_PASSPORT, f.passport);
+  req.set_phone(f.phone);
+  req.set_home_commune_code(f.commune);
+  req.mutable_current_address()->set_province_code(f.host_province);
+  req.mutable_current_address()->set_district_code(f.host_district);
+  req.mutable_current_address()->set_street(f.street);
+  const std::string needs = absl::AsciiStrToLower(f.needs);
+  req.mutable_needs()->set_kind(needs == "medical"  ? rv1::NEED_KIND_MEDICAL
+                                : needs == "living" ? rv1::NEED_KIND_LIVING
+                                : needs == "both"   ? rv1::NEED_KIND_BOTH
+                                                    : rv1::NEED_KIND_UNSPECIFIED);
+  req.mutable_needs()->set_note(f.note);
+  for (const std::string& r : f.relatives) {
+    std::vector<std::string> parts = absl::StrSplit(r, ',');
+    if (parts.size() < 2 || parts.size() > 3) {
+      return absl::InvalidArgumentError(
+          "--relative: \"name,relationship[,phone]\"");
+    }
+    auto* rel = req.add_relatives();
+    rel->set_name(parts[0]);
+    rel->set_relationship(parts[1]);
+    if (parts.size() == 3) rel->set_phone(parts[2]);
+  }
+  const std::string source = absl::AsciiStrToLower(f.source);
+  req.set_source(source == "self"           ? rv1::SOURCE_SELF
+                 : source == "commune_list" ? rv1::SOURCE_COMMUNE_LIST
+                 : source == "hotline"      ? rv1::SOURCE_HOTLINE
+                 : source == "point"        ? rv1::SOURCE_DISTRIBUTION_POINT
+                 : source == "partner"      ? rv1::SOURCE_PARTNER
+                                            : rv1::SOURCE_UNSPECIFIED);
+  req.set_partner_id(f.partner);
+  req.set_partner_external_ref(f.partner_ref);
+  return absl::OkStatus();
+}
+
 int Register(const Client& client, const std::string& file,
-             const std::string& request_id) {
-  std::ifstream in(file);
-  if (!in) return Usage(absl::StrCat("cannot read ", file));
-  std::stringstream text;
-  text << in.rdbuf();
+             const std::string& request_id, const RegisterFlags& flags) {
   rv1::RegisterRequest req;
-  google::protobuf::util::JsonParseOptions options;
-  auto parsed =
-      google::protobuf::util::JsonStringToMessage(text.str(), &req, options);
-  if (!parsed.ok()) {
-    return Usage(absl::StrCat(file, ": not a RegisterRequest in proto3 JSON: ",
-                              parsed.ToString()));
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return Usage(absl::StrCat("cannot read ", file));
+    std::stringstream text;
+    text << in.rdbuf();
+    google::protobuf::util::JsonParseOptions options;
+    auto parsed =
+        google::protobuf::util::JsonStringToMessage(text.str(), &req, options);
+    if (!parsed.ok()) {
+      return Usage(absl::StrCat(file,
+                                ": not a RegisterRequest in proto3 JSON: ",
+                                parsed.ToString()));
+    }
+  } else if (absl::Status s = FromFlags(flags, req); !s.ok()) {
+    return Usage(std::string(s.message()));
   }
   if (!request_id.empty()) req.set_request_id(request_id);
   auto stub = rv1::Registry::NewStub(client.channel());
@@ -408,8 +491,27 @@ int main(int argc, char** argv) {
 
   std::string file, request_id;
   auto* reg = app.add_subcommand("register", "register a person");
-  reg->add_option("--file", file, "RegisterRequest as proto3 JSON")->required();
+  RegisterFlags rf;
+  reg->add_option("--file", file, "RegisterRequest as proto3 JSON (or flags)");
   reg->add_option("--request-id", request_id, "overrides requestId in the file");
+  reg->add_option("--name", rf.name, "full name");
+  reg->add_option("--born", rf.born, "YYYY-MM-DD or YYYY");
+  reg->add_option("--sex", rf.sex, "male or female");
+  reg->add_option("--cccd", rf.cccd, "CCCD number");
+  reg->add_option("--cmnd", rf.cmnd, "CMND number");
+  reg->add_option("--passport", rf.passport, "passport number");
+  reg->add_option("--phone", rf.phone, "mobile number");
+  reg->add_option("--commune", rf.commune, "home commune code");
+  reg->add_option("--host-province", rf.host_province, "current province");
+  reg->add_option("--host-district", rf.host_district, "current district");
+  reg->add_option("--street", rf.street, "current address");
+  reg->add_option("--needs", rf.needs, "medical, living or both");
+  reg->add_option("--note", rf.note, "about the needs");
+  reg->add_option("--relative", rf.relatives, "name,relationship[,phone]");
+  reg->add_option("--source", rf.source,
+                  "self, commune_list, hotline, point or partner");
+  reg->add_option("--partner", rf.partner, "partner id (source partner)");
+  reg->add_option("--partner-ref", rf.partner_ref, "the partner's reference");
 
   std::string person_id;
   auto* get = app.add_subcommand("get", "show one person");
@@ -489,7 +591,7 @@ int main(int argc, char** argv) {
   }
   Client client(g, *creds, bearer);
   if (*health) return Health(client, wait);
-  if (*reg) return Register(client, file, request_id);
+  if (*reg) return Register(client, file, request_id, rf);
   if (*get) return Get(client, person_id);
   if (*search) {
     if ((!document.empty()) + (!phone.empty()) + (!name.empty()) != 1) {
