@@ -519,6 +519,7 @@ absl::StatusOr<std::vector<Person>> PgRegistryStore::FindPeople(
   const std::string sql = absl::StrCat(
       "SELECT p.person_id FROM registry.persons p WHERE ", where,
       " AND (cardinality($2::text[]) = 0 OR p.home_commune_code = ANY($2))",
+      " AND ($6 = '' OR p.partner_id = $6)",
       " AND ", after_cond, " ORDER BY ", order, " LIMIT $5");
   std::string after1, after2;
   if (q.kind == Kind::kNamePrefix && q.after.size() == 2) {
@@ -534,7 +535,8 @@ absl::StatusOr<std::vector<Person>> PgRegistryStore::FindPeople(
     pqxx::read_transaction tx(lease->conn());
     pqxx::result ids = tx.exec_params(
         sql, ArrayLiteral(q.values), ArrayLiteral(q.home_communes), after1,
-        after2.empty() ? std::optional<std::string>() : after2, q.limit);
+        after2.empty() ? std::optional<std::string>() : after2, q.limit,
+        q.partner_id);
     for (const auto& row : ids) {
       RELIEF_ASSIGN_OR_RETURN(Person p, Load(tx, row[0].c_str()));
       out.push_back(std::move(p));

@@ -298,6 +298,30 @@ TEST_F(RegistryIntegrationTest, InvalidInputStoresNothing) {
   }
 }
 
+// A registration that matches a person outside the caller's scope says
+// that the person exists, and nothing about who they are.
+TEST_F(RegistryIntegrationTest, MatchOutsideTheScopeAnswersOnlyTheId) {
+  auto elsewhere = Person("r1", {Doc(DocumentType::kCccd, "026085004321")});
+  elsewhere.person.home_commune_code = "08707";  // district 243
+  auto b = Register(elsewhere);
+  ASSERT_TRUE(b.ok()) << b.status();
+  const Principal officer{.subject = "officer.252",
+                          .role = "district_officer",
+                          .scope = "252"};
+  auto again = Person("r2", {Doc(DocumentType::kCccd, "026085004321")});
+  auto r = manager_->Register(officer, again, "h");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, RegisterOutcome::kExisting);
+  EXPECT_EQ(r->person.id, b->person.id);
+  EXPECT_EQ(r->person.home_commune_code, "08707");
+  EXPECT_TRUE(r->person.full_name.empty());
+  EXPECT_TRUE(r->person.documents.empty());
+  // The retry answers the same, shaped again for the caller.
+  auto retry = manager_->Register(officer, again, "h");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->person.full_name.empty());
+}
+
 // The cache is written from the outbox after commit, and refilled whole when
 // Redis loses its epoch.
 TEST_F(RegistryIntegrationTest, FeederFillsAndRefillsTheCacheFromTheOutbox) {

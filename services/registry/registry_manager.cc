@@ -71,6 +71,27 @@ bool RegistryManager::MaskFor(const Principal& actor, Person& p) {
   return true;
 }
 
+void RegistryManager::ShapeForCaller(const Principal& actor,
+                                     RegisterResult& result) const {
+  Person& p = result.person;
+  const absl::Status visible = authorizer_.Check(
+      actor, kMethodGetPerson,
+      {.unit_code = p.home_commune_code, .partner_id = p.partner_id});
+  if (!visible.ok() && result.outcome == RegisterOutcome::kExisting) {
+    // The caller learns that the person exists (that is the answer) but not
+    // who they are: a person registered elsewhere stays out of their scope.
+    Person minimal;
+    minimal.id = p.id;
+    minimal.state = p.state;
+    minimal.home_commune_code = p.home_commune_code;
+    minimal.home_district_code = p.home_district_code;
+    minimal.home_province_code = p.home_province_code;
+    p = std::move(minimal);
+    return;
+  }
+  MaskFor(actor, p);
+}
+
 absl::Status RegistryManager::AuditRead(const Principal& actor,
                                         absl::string_view target) {
   return deps_.store.InTransaction([&](RegistryTx& tx) {
@@ -120,6 +141,7 @@ absl::StatusOr<RegisterResult> RegistryManager::Register(
     result = *std::move(r);
     return absl::OkStatus();
   }));
+  ShapeForCaller(actor, result);
 
   return result;
 }
@@ -256,6 +278,10 @@ absl::StatusOr<PeoplePage> RegistryManager::Page(
       query.home_communes = authorizer_.CommunesInScope(actor);
       if (query.home_communes.empty()) return PeoplePage{};
       break;
+    case authz::Access::kOwnPartner:
+      if (actor.scope.empty()) return PeoplePage{};
+      query.partner_id = actor.scope;
+      break;
     default:
       break;
   }
@@ -264,11 +290,6 @@ absl::StatusOr<PeoplePage> RegistryManager::Page(
   query.limit = limit + 1;
   RELIEF_ASSIGN_OR_RETURN(std::vector<Person> rows,
                           deps_.store.FindPeople(query));
-  if (authorizer_.AccessFor(actor, method) == authz::Access::kOwnPartner) {
-    std::erase_if(rows, [&](const Person& p) {
-      return p.partner_id != actor.scope;
-    });
-  }
   PeoplePage page;
   if (static_cast<int>(rows.size()) > limit) {
     rows.resize(limit);
@@ -281,7 +302,10 @@ absl::StatusOr<PeoplePage> RegistryManager::Page(
   }
   for (Person& p : rows) MaskFor(actor, p);
   page.masked = !SeesPersonalData(actor.role);
-  if (!page.masked && !rows.empty()) {
+  // Unmasked reads are audited, and so is every search by document: even
+  // masked, it tells whether a person is registered.
+  if ((!page.masked || query.kind == PeopleQuery::Kind::kDocumentKeys) &&
+      !rows.empty()) {
     RELIEF_RETURN_IF_ERROR(AuditRead(actor, absl::StrCat(method, " ", binding)));
   }
   page.people = std::move(rows);

@@ -123,6 +123,10 @@ class RegistryManager {
                                   absl::string_view binding,
                                   const std::string& page_token,
                                   int page_size);
+  // What a registration answers: a matched person outside the caller's
+  // scope is reduced to id, state and home units; personal data is masked
+  // for roles without the right to see it.
+  void ShapeForCaller(const Principal& actor, RegisterResult& result) const;
   // Masks `p` in place when `actor` may not see personal data.
   static bool MaskFor(const Principal& actor, Person& p);
 

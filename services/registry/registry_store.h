@@ -54,6 +54,8 @@ struct PeopleQuery {
   std::vector<std::string> values;
   // Restrict to these home communes (a scoped caller); empty: no limit.
   std::vector<std::string> home_communes;
+  // Restrict to records this partner sent; empty: no limit.
+  std::string partner_id;
   // Keyset: the sort key of the previous page's last row (empty: start).
   // Sort key: (name_key, person_id) for names, (person_id) otherwise.
   std::vector<std::string> after;
