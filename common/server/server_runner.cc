@@ -128,6 +128,7 @@ void ServerRunner::Wait() {
   stop_.WaitForNotification();
   signals.join();
   SetServing(false);
+  for (const auto& fn : on_shutdown_) fn();
   if (server_ != nullptr) {
     spdlog::info("event=shutting_down grace_ms={}",
                  absl::ToInt64Milliseconds(options_.shutdown_grace));

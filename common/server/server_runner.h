@@ -89,6 +89,13 @@ class ServerRunner {
   // Asks Wait() to return and shut down. Thread-safe.
   void Stop();
 
+  // Runs `fn` when shutdown starts, before in-flight calls are drained (e.g.
+  // to end idle streams so they do not hold the grace period). Call before
+  // Start().
+  void OnShutdown(std::function<void()> fn) {
+    on_shutdown_.push_back(std::move(fn));
+  }
+
  private:
   // Health of "" and of options_.service_name; needs server_.
   void SetHealth(bool serving);
@@ -101,6 +108,7 @@ class ServerRunner {
   int port_ = 0;
   std::atomic<bool> serving_{false};
   absl::Notification stop_;
+  std::vector<std::function<void()>> on_shutdown_;
 };
 
 // Calls `check` every `interval` on its own thread and reports the result to

@@ -252,12 +252,18 @@ int Run(const Flags& flags) {
         },
         absl::Milliseconds(flags.health_interval_ms));
     stopping.WaitForNotification();
+    if (feeder != nullptr) feeder->Stop();
   });
 
+  // Idle Subscribe streams end as soon as shutdown starts (clients resume
+  // from their last position elsewhere).
+  runner.OnShutdown([&] {
+    if (!stopping.HasBeenNotified()) stopping.Notify();
+    feed.Shutdown();
+  });
   runner.Wait();
-  stopping.Notify();
+  if (!stopping.HasBeenNotified()) stopping.Notify();
   startup.join();
-  if (feeder != nullptr) feeder->Stop();
   feed.Shutdown();
   sequencer.Stop();
   return exit_code;
