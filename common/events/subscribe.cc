@@ -3,6 +3,7 @@
 #include "absl/time/clock.h"
 #include "common/base/proto_util.h"
 #include "common/server/grpc_status.h"
+#include "spdlog/spdlog.h"
 
 namespace relief::events {
 
@@ -62,6 +63,8 @@ grpc::Status ServeSubscription(grpc::ServerContext& context,
                  options.heartbeat - (absl::Now() - last_write));
     feed.WaitForNew(position, std::min(wait, absl::Milliseconds(100)));
   }
+  spdlog::debug("event=subscribe_end position={} cancelled={} shutdown={}",
+                position, context.IsCancelled(), feed.ShuttingDown());
   return grpc::Status::OK;
 }
 

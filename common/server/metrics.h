@@ -20,6 +20,7 @@
 #ifndef RELIEF_COMMON_SERVER_METRICS_H_
 #define RELIEF_COMMON_SERVER_METRICS_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -113,6 +114,12 @@ class Metrics {
   // /metrics returns (without the exposer's own series).
   std::string Scrape() const;
 
+  // Calls in flight (started, not yet finished), as the RPC interceptor
+  // counts them; the server runner drains them at shutdown.
+  void CallStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  void CallEnded() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+
  private:
   struct RpcSeries {
     prometheus::Histogram* latency = nullptr;
@@ -131,6 +138,7 @@ class Metrics {
   absl::flat_hash_map<std::string, RpcSeries> rpc_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<prometheus::Exposer> exposer_ ABSL_GUARDED_BY(mu_);
   int port_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<int64_t> in_flight_{0};
 };
 
 }  // namespace relief

@@ -15,7 +15,10 @@ class RpcMetricsInterceptor final : public grpc::experimental::Interceptor {
   RpcMetricsInterceptor(Metrics& metrics, const char* method)
       : metrics_(metrics),
         method_(method == nullptr ? "" : method),
-        start_(std::chrono::steady_clock::now()) {}
+        start_(std::chrono::steady_clock::now()) {
+    metrics_.CallStarted();
+  }
+  ~RpcMetricsInterceptor() override { metrics_.CallEnded(); }
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {

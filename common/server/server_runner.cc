@@ -129,10 +129,18 @@ void ServerRunner::Wait() {
   signals.join();
   SetServing(false);
   for (const auto& fn : on_shutdown_) fn();
+  for (const auto& fn : on_shutdown_) fn();
   if (server_ != nullptr) {
     spdlog::info("event=shutting_down grace_ms={}",
                  absl::ToInt64Milliseconds(options_.shutdown_grace));
-    server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+    // gRPC's Shutdown(deadline) waits out the deadline while clients keep
+    // idle connections open: drain the calls in flight ourselves, then shut
+    // down at once (what is still running after the grace is cancelled).
+    const absl::Time deadline = absl::Now() + options_.shutdown_grace;
+    while (metrics_.in_flight() > 0 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    server_->Shutdown(std::chrono::system_clock::now());
     server_->Wait();
     server_.reset();
   }
