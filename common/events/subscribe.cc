@@ -56,12 +56,10 @@ grpc::Status ServeSubscription(grpc::ServerContext& context,
       last_write = absl::Now();
     }
     if (feed.ShuttingDown()) break;  // the client resumes from `position`
-    // Wake on NOTIFY, or in time for the next heartbeat; wait in short
-    // slices so a client that went away frees this thread at once.
-    const absl::Duration wait =
-        std::max(absl::Milliseconds(10),
-                 options.heartbeat - (absl::Now() - last_write));
-    feed.WaitForNew(position, std::min(wait, absl::Milliseconds(100)));
+    // Wake on NOTIFY, or in time for the next heartbeat.
+    feed.WaitForNew(position,
+                    std::max(absl::Milliseconds(10),
+                             options.heartbeat - (absl::Now() - last_write)));
   }
   spdlog::debug("event=subscribe_end position={} cancelled={} shutdown={}",
                 position, context.IsCancelled(), feed.ShuttingDown());

@@ -15,8 +15,11 @@ namespace relief::events {
 struct SubscribeOptions {
   // Events read per batch. Default 500.
   int batch = 500;
-  // Heartbeat after this long without events. Default 5 s.
-  absl::Duration heartbeat = absl::Seconds(5);
+  // Heartbeat after this long without events. Default 1 s. With gRPC's
+  // synchronous API a handler learns that its client went away only when it
+  // writes, so this also bounds how long a cancelled stream keeps its
+  // server thread.
+  absl::Duration heartbeat = absl::Seconds(1);
 };
 
 // Streams events with position > after_position until the client cancels,
