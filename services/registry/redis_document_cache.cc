@@ -29,6 +29,9 @@ RedisDocumentCache::Lookup(const std::vector<std::string>& keys) {
       client_.MGet(redis_keys);
   if (!values.ok()) {
     counters_.Error();
+    // One count per outage (the client counts transitions to failing).
+    const int64_t outages = client_.stats().outages;
+    if (outages > outages_seen_.exchange(outages)) counters_.Outage();
     return values.status();
   }
   if (!(*values)[0].has_value() || *(*values)[0] != epoch) {

@@ -7,6 +7,7 @@
 #ifndef RELIEF_SERVICES_REGISTRY_REDIS_DOCUMENT_CACHE_H_
 #define RELIEF_SERVICES_REGISTRY_REDIS_DOCUMENT_CACHE_H_
 
+#include <atomic>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
@@ -40,6 +41,7 @@ class RedisDocumentCache final : public DocumentCache {
  private:
   redis::RedisClient& client_;
   const CacheCounters counters_;
+  std::atomic<int64_t> outages_seen_{0};
   mutable absl::Mutex mu_;
   std::string epoch_ ABSL_GUARDED_BY(mu_);
 };

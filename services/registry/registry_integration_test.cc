@@ -298,6 +298,28 @@ TEST_F(RegistryIntegrationTest, InvalidInputStoresNothing) {
   }
 }
 
+// A service acting for a user: the audit row names both.
+TEST_F(RegistryIntegrationTest, AuditRecordsTheServiceAndTheUserItActsFor) {
+  const Principal service{.subject = "svc.disbursement",
+                          .role = "admin",
+                          .on_behalf_of = "officer.252.nguyen-van-a"};
+  auto r = manager_->Register(
+      service, Person("r1", {Doc(DocumentType::kCccd, "026090001234")}), "h");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*db_->QueryInt(
+                "SELECT count(*) FROM registry.audit WHERE actor = "
+                "'svc.disbursement' AND on_behalf_of = "
+                "'officer.252.nguyen-van-a' AND action = "
+                "'person.register.created' AND target_id = '" +
+                r->person.id + "'"),
+            1);
+  // Ids and codes only: no name, number or phone in the row.
+  EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM registry.audit WHERE "
+                           "target_id LIKE '%026090001234%' OR action LIKE "
+                           "'%Nguy%'"),
+            0);
+}
+
 // A registration that matches a person outside the caller's scope says
 // that the person exists, and nothing about who they are.
 TEST_F(RegistryIntegrationTest, MatchOutsideTheScopeAnswersOnlyTheId) {
