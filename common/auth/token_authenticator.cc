@@ -26,7 +26,7 @@ bool IsPrintable(absl::string_view s) {
 }  // namespace
 
 absl::StatusOr<Principal> TokenAuthenticator::Authenticate(
-    const grpc::ServerContext& context) const {
+    const grpc::ServerContextBase& context) const {
   return AuthenticateMetadata(context.client_metadata());
 }
 

@@ -33,7 +33,7 @@ class TokenAuthenticator final : public Authenticator {
 
   // AuthenticateMetadata(context.client_metadata()).
   absl::StatusOr<Principal> Authenticate(
-      const grpc::ServerContext& context) const override;
+      const grpc::ServerContextBase& context) const override;
 
   // The caller described by `metadata`. Every failure is UNAUTHENTICATED:
   //   "missing bearer token"           no authorization header, another

@@ -16,7 +16,7 @@ class Authenticator {
   virtual ~Authenticator() = default;
   // The caller, or UNAUTHENTICATED.
   virtual absl::StatusOr<Principal> Authenticate(
-      const grpc::ServerContext& context) const = 0;
+      const grpc::ServerContextBase& context) const = 0;
 };
 
 }  // namespace relief

@@ -14,6 +14,7 @@
 #include "common/base/config.h"
 #include "common/events/event_feed.h"
 #include "common/events/sequencer.h"
+#include "common/events/subscribe.h"
 #include "common/base/failpoint.h"
 #include "common/base/logging.h"
 #include "common/pg/migrate.h"
@@ -154,6 +155,7 @@ int Run(const Flags& flags) {
       .signing_key = *signing_key});
   events::EventFeed feed({.schema = "registry", .listen_conninfo = flags.pg},
                          pool);
+  events::SubscriptionHub hub(feed);
   auth::RevocationPuller revocations(
       [&](int64_t after) -> absl::StatusOr<std::vector<auth::RevokedToken>> {
         auto rows = store.ListRevocations(after, 1000);
@@ -221,7 +223,7 @@ int Run(const Flags& flags) {
                          epoch.status().ToString());
           }
         }
-        service.SetManager(manager.get(), &feed);
+        service.SetManager(manager.get(), &hub);
         tokens_service.SetManager(tokens.get());
         spdlog::info("event=ready home_province={} reference_date={}",
                      config.home_province_code,
@@ -259,6 +261,7 @@ int Run(const Flags& flags) {
   // from their last position elsewhere).
   runner.OnShutdown([&] {
     if (!stopping.HasBeenNotified()) stopping.Notify();
+    hub.Shutdown();
     feed.Shutdown();
   });
   runner.Wait();

@@ -1,7 +1,6 @@
 #include "services/registry/registry_grpc_service.h"
 
 #include "common/base/status.h"
-#include "common/events/subscribe.h"
 #include "common/server/grpc_status.h"
 #include "services/registry/registry_policy.h"
 #include "services/registry/registry_codec.h"
@@ -18,7 +17,7 @@ void ToProto(const PeoplePage& page, v1::PeoplePage* out) {
 }  // namespace
 
 absl::StatusOr<std::pair<RegistryManager*, Principal>>
-RegistryGrpcService::Begin(const grpc::ServerContext& context) const {
+RegistryGrpcService::Begin(const grpc::ServerContextBase& context) const {
   RegistryManager* manager = manager_.load();
   if (manager == nullptr) {
     return absl::UnavailableError("registry is starting: retry shortly");
@@ -119,18 +118,19 @@ grpc::Status RegistryGrpcService::Lookup(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status RegistryGrpcService::Subscribe(
-    grpc::ServerContext* context,
-    const ::relief::events::v1::SubscribeRequest* request,
-    grpc::ServerWriter<::relief::events::v1::Event>* writer) {
+grpc::ServerWriteReactor<::relief::events::v1::Event>*
+RegistryGrpcService::Subscribe(
+    grpc::CallbackServerContext* context,
+    const ::relief::events::v1::SubscribeRequest* request) {
   auto call = Begin(*context);
-  if (!call.ok()) return ToGrpcStatus(call.status());
-  auto& [manager, actor] = *call;
-  if (absl::Status s = manager->Authorize(actor, kMethodSubscribe); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  return events::ServeSubscription(*context, request->after_position(),
-                                   *feed_.load(), *writer);
+  if (!call.ok()) return events::FinishedStream(ToGrpcStatus(call.status()));
+  auto [manager, actor] = *std::move(call);
+  // Authorising may write an audit row: it runs on the hub's executor, off
+  // gRPC's callback threads.
+  return hub_.load()->Open(request->after_position(),
+                           [manager = manager, actor = std::move(actor)] {
+                             return manager->Authorize(actor, kMethodSubscribe);
+                           });
 }
 
 }  // namespace relief::registry

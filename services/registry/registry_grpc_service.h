@@ -5,7 +5,7 @@
 
 #include <atomic>
 
-#include "common/events/event_feed.h"
+#include "common/events/subscribe.h"
 #include "common/server/auth.h"
 #include "relief/registry/v1/registry.grpc.pb.h"
 #include "services/registry/registry_manager.h"
@@ -14,13 +14,16 @@ namespace relief::registry {
 
 // Thread-safe. Until SetManager() is called (migrations applied, units
 // loaded) every call answers UNAVAILABLE.
-class RegistryGrpcService final : public v1::Registry::Service {
+// Subscribe runs on gRPC's callback API (SubscriptionHub); the unary
+// methods are synchronous (docs/adr/0001).
+class RegistryGrpcService final
+    : public v1::Registry::WithCallbackMethod_Subscribe<v1::Registry::Service> {
  public:
   explicit RegistryGrpcService(const Authenticator& auth) : auth_(auth) {}
 
-  // `manager` and `feed` must outlive the service. Call once.
-  void SetManager(RegistryManager* manager, events::EventFeed* feed) {
-    feed_.store(feed);
+  // `manager` and `hub` must outlive the service. Call once.
+  void SetManager(RegistryManager* manager, events::SubscriptionHub* hub) {
+    hub_.store(hub);
     manager_.store(manager);
   }
 
@@ -39,19 +42,18 @@ class RegistryGrpcService final : public v1::Registry::Service {
   grpc::Status Lookup(grpc::ServerContext* context,
                       const v1::LookupRequest* request,
                       v1::LookupResponse* response) override;
-  grpc::Status Subscribe(
-      grpc::ServerContext* context,
-      const ::relief::events::v1::SubscribeRequest* request,
-      grpc::ServerWriter<::relief::events::v1::Event>* writer) override;
+  grpc::ServerWriteReactor<::relief::events::v1::Event>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const ::relief::events::v1::SubscribeRequest* request) override;
 
  private:
   // The manager and the caller, or the status to answer with.
   absl::StatusOr<std::pair<RegistryManager*, Principal>> Begin(
-      const grpc::ServerContext& context) const;
+      const grpc::ServerContextBase& context) const;
 
   const Authenticator& auth_;
   std::atomic<RegistryManager*> manager_{nullptr};
-  std::atomic<events::EventFeed*> feed_{nullptr};
+  std::atomic<events::SubscriptionHub*> hub_{nullptr};
 };
 
 }  // namespace relief::registry

@@ -11,7 +11,7 @@ namespace av1 = ::relief::auth::v1;
 }  // namespace
 
 absl::StatusOr<std::pair<TokensManager*, Principal>> TokensGrpcService::Begin(
-    const grpc::ServerContext& context) const {
+    const grpc::ServerContextBase& context) const {
   TokensManager* manager = manager_.load();
   if (manager == nullptr) {
     return absl::UnavailableError("registry is starting: retry shortly");

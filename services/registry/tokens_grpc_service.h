@@ -31,7 +31,7 @@ class TokensGrpcService final : public ::relief::auth::v1::Tokens::Service {
 
  private:
   absl::StatusOr<std::pair<TokensManager*, Principal>> Begin(
-      const grpc::ServerContext& context) const;
+      const grpc::ServerContextBase& context) const;
 
   const Authenticator& auth_;
   std::atomic<TokensManager*> manager_{nullptr};

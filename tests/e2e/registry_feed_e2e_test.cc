@@ -472,6 +472,36 @@ TEST_F(RegistryFeedE2eTest, SubscribeStreamsDenseResumableAndLive) {
   EXPECT_EQ(s->error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// 1b. A stream the client cancelled gives its resources back at once, and a
+// waiting stream holds no server thread (callback API): 80 streams opened
+// and cancelled in a burst never exhaust the server's bounded thread pool
+// (ServerOptions::max_threads, 64), and Register still works.
+TEST_F(RegistryFeedE2eTest, CancelledStreamsReleaseTheirThreads) {
+  ASSERT_NO_FATAL_FAILURE(StartRegistry(redis_address_));
+  MustRegister(Person("cancel-0", "Lê Văn Tám", Cccd(150)));
+  const absl::Time start = absl::Now();
+  int refused = 0;
+  std::string first_refusal;
+  for (int i = 0; i < 80; ++i) {
+    FeedReader stream(*stub_, service_, 0);
+    // One event received: the handler is running; the destructor cancels.
+    if (stream.WaitFor(1, absl::Seconds(20)).size() == 1) continue;
+    std::optional<grpc::Status> st = stream.WaitDone(absl::Seconds(20));
+    if (refused++ == 0 && st.has_value()) {
+      first_refusal = absl::StrCat("stream ", i + 1, ": ", st->error_code(),
+                                   " ", st->error_message());
+    }
+  }
+  const absl::Duration opened = absl::Now() - start;
+  EXPECT_EQ(refused, 0) << "after cancelling earlier streams (80 opened in "
+                        << opened << "); first: " << first_refusal;
+  rv1::RegisterResponse resp;
+  grpc::Status s = Register(*stub_, admin_,
+                            Person("cancel-1", "Lê Văn Tám", Cccd(151)), &resp);
+  EXPECT_TRUE(s.ok()) << "cancelled streams still hold the server's threads: "
+                      << s.error_code() << " " << s.error_message();
+}
+
 // 1c. SIGTERM after the only subscriber went away: nothing is in flight, so
 // the registry stops at once instead of waiting out the stream's heartbeat
 // wait (5 s).
