@@ -7,6 +7,12 @@
 namespace relief {
 
 absl::Status InvalidArgument(std::vector<FieldViolation> violations) {
+  return WithViolations(absl::StatusCode::kInvalidArgument,
+                        std::move(violations));
+}
+
+absl::Status WithViolations(absl::StatusCode code,
+                            std::vector<FieldViolation> violations) {
   google::rpc::BadRequest bad_request;
   std::string message;
   for (const FieldViolation& v : violations) {
@@ -16,7 +22,7 @@ absl::Status InvalidArgument(std::vector<FieldViolation> violations) {
     absl::StrAppend(&message, message.empty() ? "" : "; ", v.field, ": ",
                     v.description);
   }
-  absl::Status status = absl::InvalidArgumentError(message);
+  absl::Status status(code, message);
   status.SetPayload(kBadRequestTypeUrl,
                     absl::Cord(bad_request.SerializeAsString()));
   return status;

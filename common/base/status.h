@@ -51,6 +51,10 @@ inline constexpr absl::string_view kBadRequestTypeUrl =
 // ("full_name: must not be empty; birth_date: ...") and whose payload holds
 // them as a serialized google.rpc.BadRequest. `violations` must not be empty.
 absl::Status InvalidArgument(std::vector<FieldViolation> violations);
+// The same with another code (e.g. FAILED_PRECONDITION naming the items of a
+// batch that cannot be applied).
+absl::Status WithViolations(absl::StatusCode code,
+                            std::vector<FieldViolation> violations);
 absl::Status InvalidArgument(absl::string_view field,
                              absl::string_view description);
 

@@ -281,6 +281,62 @@ class PgRegistryTx final : public RegistryTx {
     });
   }
 
+  absl::StatusOr<Person> LockPerson(absl::string_view person_id) override {
+    absl::StatusOr<Person> out;
+    absl::Status s = Guard([&] {
+      if (tx_.exec_params("SELECT 1 FROM registry.persons WHERE person_id ="
+                          " $1 FOR UPDATE",
+                          std::string(person_id))
+              .empty()) {
+        out = absl::NotFoundError(absl::StrCat("no person ", person_id));
+      } else {
+        out = Load(tx_, person_id);
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::Status ChangeState(absl::string_view person_id, PersonState from,
+                           PersonState to, const Principal& actor,
+                           absl::string_view reason, absl::string_view case_id,
+                           absl::string_view request_id,
+                           absl::Time at) override {
+    return Guard([&]() -> absl::Status {
+      const pqxx::result r = tx_.exec_params(
+          "UPDATE registry.persons SET state = $2, updated_at = "
+          "to_timestamp($4::double precision / 1000000) WHERE person_id = $1"
+          " AND state = $3 RETURNING 1",
+          std::string(person_id), static_cast<int>(to), static_cast<int>(from),
+          absl::ToUnixMicros(at));
+      if (r.empty()) return pg::RaceLost("person state");
+      tx_.exec_params(
+          "INSERT INTO registry.person_history (person_id, from_state,"
+          " to_state, at, actor, reason, case_id, request_id) VALUES ($1, $2,"
+          " $3, to_timestamp($4::double precision / 1000000), $5, $6, $7, $8)",
+          std::string(person_id), static_cast<int>(from), static_cast<int>(to),
+          absl::ToUnixMicros(at), actor.subject, std::string(reason),
+          OrNull(std::string(case_id)), std::string(request_id));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<bool> HasOpenReview(absl::string_view person_id) override {
+    bool open = false;
+    absl::Status s = Guard([&] {
+      open = !tx_.exec_params(
+                     "SELECT 1 FROM registry.reviews WHERE state = 'OPEN' AND"
+                     " (person_id = $1::uuid OR candidate_ids @> ARRAY[$1::uuid])"
+                     " LIMIT 1",
+                     std::string(person_id))
+                  .empty();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return open;
+  }
+
   absl::Status InsertIssuedToken(const IssuedToken& t, const Principal& actor,
                                  absl::string_view request_id) override {
     return Guard([&] {

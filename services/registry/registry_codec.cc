@@ -127,6 +127,35 @@ std::string RequestHash(const v1::RegisterRequest& request) {
   return RequestBodyHash(request);
 }
 
+std::string EncodePeople(const std::vector<Person>& people) {
+  v1::BulkVerifyResponse out;
+  for (const Person& p : people) ToProto(p, out.add_people());
+  return out.SerializeAsString();
+}
+
+absl::StatusOr<std::vector<Person>> DecodePeople(absl::string_view bytes) {
+  v1::BulkVerifyResponse in;
+  if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InternalError("stored answer does not parse");
+  }
+  std::vector<Person> out;
+  for (const auto& p : in.people()) out.push_back(FromProto(p));
+  return out;
+}
+
+std::string EncodeStateChanged(const Person& p, PersonState from,
+                               absl::string_view case_id) {
+  v1::PersonStateChanged e;
+  e.set_person_id(p.id);
+  e.set_from_state(static_cast<v1::PersonState>(from));
+  e.set_to_state(static_cast<v1::PersonState>(p.state));
+  e.set_home_commune_code(p.home_commune_code);
+  e.set_home_district_code(p.home_district_code);
+  e.set_host_province_code(p.host_province_code);
+  e.set_case_id(std::string(case_id));
+  return e.SerializeAsString();
+}
+
 absl::string_view OutcomeName(RegisterOutcome outcome) {
   switch (outcome) {
     case RegisterOutcome::kCreated:

@@ -23,6 +23,14 @@ RegisterResult FromProto(const v1::RegisterResponse& response);
 // the idempotency fingerprint of a request body.
 std::string RequestHash(const v1::RegisterRequest& request);
 
+// A list of people as a stored answer (idempotency), proto-encoded.
+std::string EncodePeople(const std::vector<Person>& people);
+absl::StatusOr<std::vector<Person>> DecodePeople(absl::string_view bytes);
+
+// The payload of a PersonStateChanged event.
+std::string EncodeStateChanged(const Person& person, PersonState from,
+                               absl::string_view case_id);
+
 // "created", "existing", "needs_review".
 absl::string_view OutcomeName(RegisterOutcome outcome);
 

@@ -1,5 +1,6 @@
 #include "services/registry/registry_grpc_service.h"
 
+#include "common/base/proto_util.h"
 #include "common/base/status.h"
 #include "common/server/grpc_status.h"
 #include "services/registry/registry_policy.h"
@@ -115,6 +116,67 @@ grpc::Status RegistryGrpcService::Lookup(grpc::ServerContext* context,
   response->set_known(r->known);
   response->set_state(static_cast<v1::PersonState>(r->state));
   response->set_home_province_code(r->home_province_code);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::Transit(grpc::ServerContext* context,
+                                          Transition t,
+                                          const TransitionInput& input,
+                                          absl::string_view hash,
+                                          v1::Person* response) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  absl::StatusOr<Person> p = manager->ChangeState(actor, t, input, hash);
+  if (!p.ok()) return ToGrpcStatus(p.status());
+  ToProto(*p, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::Verify(grpc::ServerContext* context,
+                                         const v1::TransitionRequest* r,
+                                         v1::Person* response) {
+  return Transit(context, Transition::kVerify,
+                 {r->request_id(), r->person_id(), r->reason(), ""},
+                 RequestBodyHash(*r), response);
+}
+
+grpc::Status RegistryGrpcService::Reject(grpc::ServerContext* context,
+                                         const v1::TransitionRequest* r,
+                                         v1::Person* response) {
+  return Transit(context, Transition::kReject,
+                 {r->request_id(), r->person_id(), r->reason(), ""},
+                 RequestBodyHash(*r), response);
+}
+
+grpc::Status RegistryGrpcService::Withdraw(grpc::ServerContext* context,
+                                           const v1::TransitionRequest* r,
+                                           v1::Person* response) {
+  return Transit(context, Transition::kWithdraw,
+                 {r->request_id(), r->person_id(), r->reason(), ""},
+                 RequestBodyHash(*r), response);
+}
+
+grpc::Status RegistryGrpcService::Reopen(grpc::ServerContext* context,
+                                         const v1::ReopenRequest* r,
+                                         v1::Person* response) {
+  return Transit(context, Transition::kReopen,
+                 {r->request_id(), r->person_id(), r->reason(), r->case_id()},
+                 RequestBodyHash(*r), response);
+}
+
+grpc::Status RegistryGrpcService::BulkVerify(
+    grpc::ServerContext* context, const v1::BulkVerifyRequest* r,
+    v1::BulkVerifyResponse* response) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  auto people = manager->BulkVerify(
+      actor, r->request_id(),
+      std::vector<std::string>(r->person_ids().begin(), r->person_ids().end()),
+      r->reason(), RequestBodyHash(*r));
+  if (!people.ok()) return ToGrpcStatus(people.status());
+  for (const Person& p : *people) ToProto(p, response->add_people());
   return grpc::Status::OK;
 }
 

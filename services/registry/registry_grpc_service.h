@@ -42,11 +42,29 @@ class RegistryGrpcService final
   grpc::Status Lookup(grpc::ServerContext* context,
                       const v1::LookupRequest* request,
                       v1::LookupResponse* response) override;
+  grpc::Status Verify(grpc::ServerContext* context,
+                      const v1::TransitionRequest* request,
+                      v1::Person* response) override;
+  grpc::Status Reject(grpc::ServerContext* context,
+                      const v1::TransitionRequest* request,
+                      v1::Person* response) override;
+  grpc::Status Withdraw(grpc::ServerContext* context,
+                        const v1::TransitionRequest* request,
+                        v1::Person* response) override;
+  grpc::Status Reopen(grpc::ServerContext* context,
+                      const v1::ReopenRequest* request,
+                      v1::Person* response) override;
+  grpc::Status BulkVerify(grpc::ServerContext* context,
+                          const v1::BulkVerifyRequest* request,
+                          v1::BulkVerifyResponse* response) override;
   grpc::ServerWriteReactor<::relief::events::v1::Event>* Subscribe(
       grpc::CallbackServerContext* context,
       const ::relief::events::v1::SubscribeRequest* request) override;
 
  private:
+  grpc::Status Transit(grpc::ServerContext* context, Transition t,
+                       const TransitionInput& input, absl::string_view hash,
+                       v1::Person* response);
   // The manager and the caller, or the status to answer with.
   absl::StatusOr<std::pair<RegistryManager*, Principal>> Begin(
       const grpc::ServerContextBase& context) const;

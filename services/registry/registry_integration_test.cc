@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/failpoint.h"
 #include "common/base/status.h"
+#include "common/base/testing/status_matchers.h"
 #include "common/pg/testing/test_database.h"
 #include "common/redis/rate_limiter.h"
 #include "common/redis/redis_client.h"
@@ -296,6 +297,133 @@ TEST_F(RegistryIntegrationTest, InvalidInputStoresNothing) {
         "registry.reviews", "registry.idempotency"}) {
     EXPECT_EQ(Count(table), 0) << table;
   }
+}
+
+// [3/8] verification: every transition, its refusals, history, events.
+TEST_F(RegistryIntegrationTest, TransitionsFollowTheStateMachine) {
+  auto r = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
+  ASSERT_TRUE(r.ok());
+  const std::string id = r->person.id;
+  const Principal commune{.subject = "officer.09157",
+                          .role = "commune_officer",
+                          .scope = "09157"};
+  auto change = [&](Transition t, std::string rid, std::string reason,
+                    const Principal& who, std::string case_id = "") {
+    return manager_->ChangeState(
+        who, t, {.request_id = rid, .person_id = id, .reason = reason,
+                 .case_id = case_id},
+        rid + "-body");
+  };
+  // Reject and Withdraw need a reason; Reopen needs a REJECTED/WITHDRAWN.
+  EXPECT_THAT(change(Transition::kReject, "t0", "", commune).status(),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(change(Transition::kReopen, "t1", "why", commune).status(),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  auto verified = change(Transition::kVerify, "t2", "", commune);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->state, PersonState::kVerified);
+  // The same request id again: the first answer; verifying again: refused.
+  EXPECT_EQ(change(Transition::kVerify, "t2", "", commune)->state,
+            PersonState::kVerified);
+  EXPECT_THAT(change(Transition::kVerify, "t3", "", commune).status(),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(change(Transition::kReject, "t4", "no papers", commune).status(),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Out of scope: another commune's officer, audited.
+  const Principal other{.subject = "officer.08707",
+                        .role = "commune_officer",
+                        .scope = "08707"};
+  EXPECT_THAT(change(Transition::kWithdraw, "t5", "went home", other).status(),
+              testing::StatusIs(absl::StatusCode::kPermissionDenied));
+  auto withdrawn = change(Transition::kWithdraw, "t6", "went home", commune);
+  ASSERT_TRUE(withdrawn.ok()) << withdrawn.status();
+  EXPECT_EQ(withdrawn->state, PersonState::kWithdrawn);
+  auto reopened =
+      change(Transition::kReopen, "t7", "appeal granted", commune, "case-17");
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(reopened->state, PersonState::kSubmitted);
+  auto rejected = change(Transition::kReject, "t8", "not of Vĩnh Phúc", commune);
+  ASSERT_TRUE(rejected.ok());
+  EXPECT_EQ(rejected->state, PersonState::kRejected);
+
+  EXPECT_EQ(Count("registry.person_history WHERE person_id = '" + id + "'"), 4);
+  EXPECT_EQ(Count("registry.person_history WHERE case_id = 'case-17' AND "
+                  "reason = 'appeal granted' AND actor = 'officer.09157'"),
+            1);
+  EXPECT_EQ(Count("registry.outbox WHERE event_type = "
+                  "'relief.registry.PersonStateChanged'"),
+            4);
+  EXPECT_EQ(Count("registry.audit WHERE action IN ('person.verify', "
+                  "'person.withdraw', 'person.reopen', 'person.reject')"),
+            4);
+  EXPECT_EQ(Count("registry.audit WHERE action = "
+                  "'denied relief.registry.v1.Registry/Withdraw'"),
+            1);
+}
+
+TEST_F(RegistryIntegrationTest, VerifyRefusedWhileAReviewIsOpen) {
+  auto x = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
+  auto y = Register(Person("r2", {Doc(DocumentType::kCmnd, "131234567")}));
+  auto z = Register(Person("r3", {Doc(DocumentType::kCccd, "026090001234"),
+                                  Doc(DocumentType::kCmnd, "131234567")}));
+  ASSERT_TRUE(x.ok() && y.ok() && z.ok());
+  ASSERT_EQ(z->outcome, RegisterOutcome::kNeedsReview);
+  for (const auto& id : {x->person.id, z->person.id}) {
+    auto v = manager_->ChangeState(actor_, Transition::kVerify,
+                                   {.request_id = "v-" + id, .person_id = id},
+                                   "h-" + id);
+    EXPECT_THAT(v.status(),
+                testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  }
+}
+
+TEST_F(RegistryIntegrationTest, BulkVerifyIsAllOrNothing) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto r = Register(Person(absl::StrCat("b", i), {}));
+    ASSERT_TRUE(r.ok());
+    ids.push_back(r->person.id);
+  }
+  ASSERT_TRUE(manager_
+                  ->ChangeState(actor_, Transition::kReject,
+                                {.request_id = "rej",
+                                 .person_id = ids[1],
+                                 .reason = "duplicate paper list"},
+                                "h")
+                  .ok());
+  auto refused = manager_->BulkVerify(actor_, "bulk-1", ids, "", "h1");
+  EXPECT_THAT(refused.status(),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  std::vector<std::string> fields;
+  for (const auto& v : GetFieldViolations(refused.status())) {
+    fields.push_back(v.field);
+  }
+  EXPECT_THAT(fields, ElementsAre("person_ids[1]"));
+  EXPECT_EQ(Count("registry.persons WHERE state = 2"), 0);  // none verified
+  auto ok = manager_->BulkVerify(actor_, "bulk-2", {ids[2], ids[0]}, "", "h2");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  ASSERT_EQ(ok->size(), 2u);
+  EXPECT_EQ((*ok)[0].id, ids[2]);
+  EXPECT_EQ(Count("registry.persons WHERE state = 2"), 2);
+}
+
+TEST_F(RegistryIntegrationTest, RegisteringAWithdrawnPersonReopensIt) {
+  auto a = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(manager_
+                  ->ChangeState(actor_, Transition::kWithdraw,
+                                {.request_id = "w",
+                                 .person_id = a->person.id,
+                                 .reason = "went home"},
+                                "h")
+                  .ok());
+  auto again =
+      Register(Person("r2", {Doc(DocumentType::kCccd, "026 090 001 234")}));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->outcome, RegisterOutcome::kExisting);
+  EXPECT_EQ(again->person.state, PersonState::kSubmitted);
+  EXPECT_EQ(Count("registry.person_history WHERE reason = 'registered again'"),
+            1);
 }
 
 // A service acting for a user: the audit row names both.

@@ -209,6 +209,19 @@ absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
     }
     RELIEF_RETURN_IF_ERROR(tx.AddDocuments(person_id, added, key.request_id));
     result.outcome = RegisterOutcome::kExisting;
+    // Someone who had gone home and registers again is back in need.
+    RELIEF_ASSIGN_OR_RETURN(Person existing, tx.LockPerson(person_id));
+    if (existing.state == PersonState::kWithdrawn) {
+      RELIEF_RETURN_IF_ERROR(tx.ChangeState(
+          person_id, PersonState::kWithdrawn, PersonState::kSubmitted, actor,
+          "registered again", "", key.request_id, deps_.clock.Now()));
+      existing.state = PersonState::kSubmitted;
+      RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+          {.type = "relief.registry.PersonStateChanged",
+           .aggregate_id = person_id,
+           .payload = EncodeStateChanged(existing, PersonState::kWithdrawn,
+                                         "")}));
+    }
   } else {
     // Documents of two different people: store the record on its own with
     // its documents held back, and open a review.
@@ -420,6 +433,216 @@ absl::StatusOr<PeoplePage> RegistryManager::ListPeople(const Principal& actor,
   }
   return Page(actor, kMethodListPeople, std::move(q), binding, in.page_token,
               in.page_size);
+}
+
+namespace {
+
+// "relief.registry.v1.Registry/Verify" -> "Verify".
+absl::string_view ShortMethod(absl::string_view method) {
+  const size_t slash = method.rfind('/');
+  return slash == absl::string_view::npos ? method : method.substr(slash + 1);
+}
+
+struct TransitionRule {
+  absl::string_view method;
+  absl::string_view action;  // audit action
+  std::vector<PersonState> from;
+  PersonState to;
+  bool reason_required;
+};
+
+const TransitionRule& RuleFor(Transition t) {
+  static const TransitionRule kVerify{kMethodVerify, "person.verify",
+                                      {PersonState::kSubmitted},
+                                      PersonState::kVerified, false};
+  static const TransitionRule kReject{kMethodReject, "person.reject",
+                                      {PersonState::kSubmitted},
+                                      PersonState::kRejected, true};
+  static const TransitionRule kWithdraw{
+      kMethodWithdraw, "person.withdraw",
+      {PersonState::kSubmitted, PersonState::kVerified},
+      PersonState::kWithdrawn, true};
+  static const TransitionRule kReopen{
+      kMethodReopen, "person.reopen",
+      {PersonState::kRejected, PersonState::kWithdrawn},
+      PersonState::kSubmitted, true};
+  switch (t) {
+    case Transition::kVerify:
+      return kVerify;
+    case Transition::kReject:
+      return kReject;
+    case Transition::kWithdraw:
+      return kWithdraw;
+    case Transition::kReopen:
+      break;
+  }
+  return kReopen;
+}
+
+absl::string_view StateName(PersonState s) {
+  switch (s) {
+    case PersonState::kSubmitted:
+      return "SUBMITTED";
+    case PersonState::kVerified:
+      return "VERIFIED";
+    case PersonState::kRejected:
+      return "REJECTED";
+    case PersonState::kWithdrawn:
+      return "WITHDRAWN";
+    case PersonState::kMerged:
+      return "MERGED";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<Person> RegistryManager::ApplyTransition(
+    RegistryTx& tx, const Principal& actor, Transition t,
+    absl::string_view method, const TransitionInput& in) {
+  const TransitionRule& rule = RuleFor(t);
+  RELIEF_ASSIGN_OR_RETURN(Person p, tx.LockPerson(in.person_id));
+  RELIEF_RETURN_IF_ERROR(authorizer_.Check(
+      actor, method, {.unit_code = p.home_commune_code, .partner_id = p.partner_id}));
+  if (std::find(rule.from.begin(), rule.from.end(), p.state) == rule.from.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the person is ", StateName(p.state), "; ",
+                     ShortMethod(method), " needs ",
+                     absl::StrJoin(rule.from, " or ",
+                                   [](std::string* out, PersonState s) {
+                                     absl::StrAppend(out, StateName(s));
+                                   })));
+  }
+  if (t == Transition::kVerify) {
+    RELIEF_ASSIGN_OR_RETURN(bool open, tx.HasOpenReview(p.id));
+    if (open) {
+      return absl::FailedPreconditionError(
+          "a duplicate review involving the person is open: decide it first");
+    }
+  }
+  const PersonState from = p.state;
+  const absl::Time now = deps_.clock.Now();
+  RELIEF_RETURN_IF_ERROR(tx.ChangeState(p.id, from, rule.to, actor, in.reason,
+                                        in.case_id, in.request_id, now));
+  p.state = rule.to;
+  p.updated_at = absl::FromUnixMicros(absl::ToUnixMicros(now));
+  RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+      {.type = "relief.registry.PersonStateChanged",
+       .aggregate_id = p.id,
+       .payload = EncodeStateChanged(p, from, in.case_id)}));
+  RELIEF_RETURN_IF_ERROR(tx.AppendAudit(actor, {.action = std::string(rule.action),
+                                                .target_id = p.id,
+                                                .request_id = in.request_id}));
+  return p;
+}
+
+absl::StatusOr<Person> RegistryManager::ChangeState(
+    const Principal& actor, Transition t, const TransitionInput& in,
+    absl::string_view request_hash) {
+  const TransitionRule& rule = RuleFor(t);
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, rule.method));
+  Violations v;
+  v.AddIfError("request_id", CheckRequestId(in.request_id));
+  if (!IsUuid(in.person_id)) v.Add("person_id", "must be a UUID");
+  if (rule.reason_required && in.reason.empty()) v.Add("reason", "required");
+  if (in.reason.size() > kMaxNoteChars) v.Add("reason", "at most 1000 bytes");
+  if (in.case_id.size() > 128) v.Add("case_id", "at most 128 bytes");
+  RELIEF_RETURN_IF_ERROR(v.ToStatus());
+
+  const RequestKey key{std::string(rule.method), actor.subject, in.request_id};
+  Person person;
+  absl::Status s = deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
+    RELIEF_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                            tx.ClaimRequest(key, request_hash));
+    if (stored.has_value()) {
+      RELIEF_ASSIGN_OR_RETURN(std::vector<Person> people, DecodePeople(*stored));
+      if (people.size() != 1) return absl::InternalError("stored answer");
+      person = std::move(people[0]);
+      return absl::OkStatus();
+    }
+    RELIEF_ASSIGN_OR_RETURN(person,
+                            ApplyTransition(tx, actor, t, rule.method, in));
+    return tx.CompleteRequest(key, EncodePeople({person}));
+  });
+  if (!s.ok()) return Denied(actor, rule.method, std::move(s), in.request_id);
+  MaskFor(actor, person);
+  return person;
+}
+
+absl::StatusOr<std::vector<Person>> RegistryManager::BulkVerify(
+    const Principal& actor, const std::string& request_id,
+    const std::vector<std::string>& person_ids, const std::string& reason,
+    absl::string_view request_hash) {
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodBulkVerify));
+  Violations v;
+  v.AddIfError("request_id", CheckRequestId(request_id));
+  if (person_ids.empty()) v.Add("person_ids", "at least one id");
+  if (person_ids.size() > 500) v.Add("person_ids", "at most 500 ids");
+  for (size_t i = 0; i < person_ids.size(); ++i) {
+    if (!IsUuid(person_ids[i])) {
+      v.Add(absl::StrCat("person_ids[", i, "]"), "must be a UUID");
+    }
+  }
+  if (reason.size() > kMaxNoteChars) v.Add("reason", "at most 1000 bytes");
+  RELIEF_RETURN_IF_ERROR(v.ToStatus());
+
+  // Rows are locked in ascending id order so concurrent bulk calls cannot
+  // deadlock; answers keep the order asked.
+  std::vector<std::string> order = person_ids;
+  std::sort(order.begin(), order.end());
+  order.erase(std::unique(order.begin(), order.end()), order.end());
+  const RequestKey key{std::string(kMethodBulkVerify), actor.subject,
+                       request_id};
+  std::vector<Person> people;
+  bool denied = false;
+  absl::Status s = deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
+    RELIEF_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                            tx.ClaimRequest(key, request_hash));
+    if (stored.has_value()) {
+      RELIEF_ASSIGN_OR_RETURN(people, DecodePeople(*stored));
+      return absl::OkStatus();
+    }
+    absl::flat_hash_map<std::string, Person> done;
+    std::vector<FieldViolation> refused;
+    denied = false;
+    for (const std::string& id : order) {
+      absl::StatusOr<Person> p = ApplyTransition(
+          tx, actor, Transition::kVerify, kMethodBulkVerify,
+          {.request_id = request_id, .person_id = id, .reason = reason});
+      if (p.ok()) {
+        done[id] = *std::move(p);
+        continue;
+      }
+      if (p.status().code() == absl::StatusCode::kPermissionDenied) {
+        denied = true;
+      } else if (p.status().code() != absl::StatusCode::kFailedPrecondition &&
+                 p.status().code() != absl::StatusCode::kNotFound) {
+        return p.status();  // database trouble: the whole call fails
+      }
+      for (size_t i = 0; i < person_ids.size(); ++i) {
+        if (person_ids[i] == id) {
+          refused.push_back({absl::StrCat("person_ids[", i, "]"),
+                             std::string(p.status().message())});
+        }
+      }
+    }
+    if (!refused.empty()) {
+      // All or nothing: the transaction rolls back every change above.
+      std::sort(refused.begin(), refused.end(),
+                [](const FieldViolation& a, const FieldViolation& b) {
+                  return a.field < b.field;
+                });
+      return WithViolations(denied ? absl::StatusCode::kPermissionDenied
+                                   : absl::StatusCode::kFailedPrecondition,
+                            std::move(refused));
+    }
+    for (const std::string& id : person_ids) people.push_back(done[id]);
+    return tx.CompleteRequest(key, EncodePeople(people));
+  });
+  if (!s.ok()) return Denied(actor, kMethodBulkVerify, std::move(s), request_id);
+  for (Person& p : people) MaskFor(actor, p);
+  return people;
 }
 
 absl::StatusOr<LookupResult> RegistryManager::Lookup(const Principal& actor,

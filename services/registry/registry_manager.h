@@ -44,6 +44,16 @@ struct PeoplePage {
   bool masked = false;
 };
 
+// The state changes of DESIGN.md §1 / [3/8].
+enum class Transition { kVerify, kReject, kWithdraw, kReopen };
+
+struct TransitionInput {
+  std::string request_id;
+  std::string person_id;
+  std::string reason;
+  std::string case_id;  // Reopen only: the appeal case, if any
+};
+
 struct LookupResult {
   bool known = false;
   PersonState state = PersonState::kUnspecified;
@@ -95,6 +105,22 @@ class RegistryManager {
                                       DocumentType type,
                                       absl::string_view number);
 
+  // Moves one person to the transition's state (see registry.proto).
+  // INVALID_ARGUMENT (missing reason, bad id), NOT_FOUND, PERMISSION_DENIED
+  // outside the scope, FAILED_PRECONDITION from a state the transition does
+  // not start from, or (Verify) while a duplicate review is open. Records
+  // who, when and why, an event and an audit row; idempotent by request id.
+  absl::StatusOr<Person> ChangeState(const Principal& actor, Transition t,
+                                     const TransitionInput& input,
+                                     absl::string_view request_hash);
+
+  // Verifies every id or none (FAILED_PRECONDITION listing each refused id
+  // as "person_ids[i]"). At most 500 ids; duplicates are one.
+  absl::StatusOr<std::vector<Person>> BulkVerify(
+      const Principal& actor, const std::string& request_id,
+      const std::vector<std::string>& person_ids, const std::string& reason,
+      absl::string_view request_hash);
+
   // OK when `actor` may call `method` at all (streams, token methods);
   // PERMISSION_DENIED (audited) otherwise.
   absl::Status Authorize(const Principal& actor, absl::string_view method);
@@ -109,6 +135,11 @@ class RegistryManager {
       absl::string_view request_hash, const Registration& reg,
       const absl::flat_hash_map<std::string, std::string>& cached);
 
+  // Inside a transaction: checks and applies `t` to the locked person.
+  // Returns the refusal reason as a status (not yet audited).
+  absl::StatusOr<Person> ApplyTransition(RegistryTx& tx, const Principal& actor,
+                                         Transition t, absl::string_view method,
+                                         const TransitionInput& input);
   // PERMISSION_DENIED statuses are audited before they are returned.
   absl::Status Denied(const Principal& actor, absl::string_view method,
                       absl::Status status, absl::string_view request_id = "");

@@ -46,6 +46,21 @@ std::vector<authz::Rule> RegistryRules() {
       // Other provincial systems hold service tokens of this deployment.
       {std::string(kMethodLookup), {{"admin", any}, {"service", any}}},
       {std::string(kMethodSubscribe), {{"service", any}}},
+      // The home commune confirms its people; the district supervises.
+      {std::string(kMethodVerify),
+       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
+      {std::string(kMethodReject),
+       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
+      {std::string(kMethodBulkVerify),
+       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
+      {std::string(kMethodWithdraw),
+       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
+      // Appeal cases ([4/8]) reopen records through a service.
+      {std::string(kMethodReopen),
+       {{"admin", any},
+        {"district_officer", scoped},
+        {"commune_officer", scoped},
+        {"service", any}}},
       {std::string(kMethodIssueToken), {{"admin", any}}},
       {std::string(kMethodRevokeToken), {{"admin", any}}},
       {std::string(kMethodListRevocations), {{"service", any}}},

@@ -23,6 +23,16 @@ inline constexpr absl::string_view kMethodLookup =
     "relief.registry.v1.Registry/Lookup";
 inline constexpr absl::string_view kMethodSubscribe =
     "relief.registry.v1.Registry/Subscribe";
+inline constexpr absl::string_view kMethodVerify =
+    "relief.registry.v1.Registry/Verify";
+inline constexpr absl::string_view kMethodReject =
+    "relief.registry.v1.Registry/Reject";
+inline constexpr absl::string_view kMethodWithdraw =
+    "relief.registry.v1.Registry/Withdraw";
+inline constexpr absl::string_view kMethodReopen =
+    "relief.registry.v1.Registry/Reopen";
+inline constexpr absl::string_view kMethodBulkVerify =
+    "relief.registry.v1.Registry/BulkVerify";
 inline constexpr absl::string_view kMethodIssueToken =
     "relief.auth.v1.Tokens/IssueToken";
 inline constexpr absl::string_view kMethodRevokeToken =

@@ -119,6 +119,20 @@ class RegistryTx {
   // NOT_FOUND when there is no such person.
   virtual absl::StatusOr<Person> LoadPerson(absl::string_view person_id) = 0;
 
+  // Reads a person and locks the row until the transaction ends (callers
+  // lock several in ascending id order). NOT_FOUND when absent.
+  virtual absl::StatusOr<Person> LockPerson(absl::string_view person_id) = 0;
+  // Moves the person from `from` to `to` and records who, when and why.
+  virtual absl::Status ChangeState(absl::string_view person_id,
+                                   PersonState from, PersonState to,
+                                   const Principal& actor,
+                                   absl::string_view reason,
+                                   absl::string_view case_id,
+                                   absl::string_view request_id,
+                                   absl::Time at) = 0;
+  // True when an open review item involves the person.
+  virtual absl::StatusOr<bool> HasOpenReview(absl::string_view person_id) = 0;
+
   // Tokens (the Tokens service lives in the registry's schema).
   virtual absl::Status InsertIssuedToken(const IssuedToken& token,
                                          const Principal& actor,
