@@ -10,6 +10,7 @@
 #include "common/pg/testing/test_database.h"
 #include "common/redis/rate_limiter.h"
 #include "common/redis/redis_client.h"
+#include "common/redis/testing/redis_server.h"
 #include "common/units/pg_units.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -55,14 +56,13 @@ class RegistryIntegrationTest : public ::testing::Test {
     db_ = *std::move(db);
     pool_ = std::make_unique<pg::Pool>(
         pg::PoolOptions{.conninfo = db_->url(), .size = 16});
-    const char* redis = std::getenv("RELIEF_TEST_REDIS");
-    ASSERT_TRUE(redis != nullptr && *redis != '\0')
-        << "RELIEF_TEST_REDIS is not set: run the tests with tests/run";
-    auto options = redis::ParseRedisAddress(redis);
+    auto redis = redis::testing::TestRedisAddress();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    auto options = redis::ParseRedisAddress(*redis);
     ASSERT_TRUE(options.ok()) << options.status();
     options->key_prefix = absl::StrCat(db_->name(), ":");
     redis_ = redis::RedisClient::Create(*options);
-    ASSERT_TRUE(redis_->Ping().ok()) << "Redis at " << redis << " unreachable";
+    ASSERT_TRUE(redis_->Ping().ok()) << "Redis at " << *redis << " unreachable";
     cache_ = std::make_unique<RedisDocumentCache>(*redis_);
     store_ = std::make_unique<PgRegistryStore>(*pool_, SystemClock());
     auto epoch = store_->CacheEpoch();

@@ -27,7 +27,9 @@
 #include "common/auth/token.h"
 #include "common/base/status.h"
 #include "common/pg/testing/test_database.h"
+#include "common/redis/testing/redis_server.h"
 #include "common/server/grpc_status.h"
+#include "common/server/testing/test_pki.h"
 #include "common/server/tls.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -88,63 +90,6 @@ std::string Describe(const grpc::Status& s) {
   return absl::StrCat(s.error_code(), " ", s.error_message());
 }
 
-// A throwaway PKI made with the openssl CLI, as in common/server/tls_test.cc
-// (which keeps it private): two unrelated CAs ("ca", "other") and a server
-// certificate for localhost and 127.0.0.1 signed by "ca".
-class Pki {
- public:
-  Pki() {
-    char tmpl[] = "/tmp/relief-authe2e-tls-XXXXXX";
-    if (mkdtemp(tmpl) != nullptr) dir_ = tmpl;
-  }
-  ~Pki() {
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
-  }
-
-  // Runs openssl; false (with the log in error()) when any step fails.
-  bool Generate() {
-    if (dir_.empty()) return false;
-    std::ofstream(Path("server.ext"))
-        << "basicConstraints=CA:FALSE\n"
-           "keyUsage=digitalSignature\n"
-           "extendedKeyUsage=serverAuth\n"
-           "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
-    const std::string key =
-        "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    return Run(absl::StrCat("openssl req -x509 ", key,
-                            " -keyout ca.key -out ca.pem -days 2"
-                            " -subj '/CN=Relief Test CA'")) &&
-           Run(absl::StrCat("openssl req -x509 ", key,
-                            " -keyout other.key -out other.pem -days 2"
-                            " -subj '/CN=Relief Other CA'")) &&
-           Run(absl::StrCat("openssl req -new ", key,
-                            " -keyout server.key -out server.csr"
-                            " -subj '/CN=localhost'")) &&
-           Run("openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key"
-               " -CAcreateserial -days 2 -out server.pem"
-               " -extfile server.ext");
-  }
-
-  std::string Path(const std::string& name) const {
-    return absl::StrCat(dir_, "/", name);
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  bool Run(const std::string& command) {
-    const std::string full =
-        absl::StrCat("cd '", dir_, "' && ", command, " >>openssl.log 2>&1");
-    if (std::system(full.c_str()) == 0) return true;
-    std::ifstream log(Path("openssl.log"));
-    error_ = absl::StrCat(command, " failed:\n",
-                          std::string(std::istreambuf_iterator<char>(log), {}));
-    return false;
-  }
-
-  std::string dir_;
-  std::string error_;
-};
 
 class AuthE2eTest : public ::testing::Test {
  protected:
@@ -153,10 +98,9 @@ class AuthE2eTest : public ::testing::Test {
         pg::testing::TestDatabase::Create(registry::RegistryMigrationSets());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    const char* redis = std::getenv("RELIEF_TEST_REDIS");
-    ASSERT_TRUE(redis != nullptr && *redis != '\0')
-        << "RELIEF_TEST_REDIS is not set: run the tests with tests/run";
-    redis_address_ = redis;
+    auto redis = redis::testing::TestRedisAddress();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_address_ = *redis;
   }
 
   // Starts the registry (plaintext) and waits for SERVING.

@@ -28,10 +28,9 @@ class RegistryE2eTest : public ::testing::Test {
         pg::testing::TestDatabase::Create(registry::RegistryMigrationSets());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    const char* redis = std::getenv("RELIEF_TEST_REDIS");
-    ASSERT_TRUE(redis != nullptr && *redis != '\0')
-        << "RELIEF_TEST_REDIS is not set: run the tests with tests/run";
-    redis_address_ = redis;
+    auto redis = redis::testing::TestRedisAddress();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_address_ = *redis;
   }
 
   void StartRegistry(const std::string& redis) {

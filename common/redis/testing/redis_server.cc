@@ -299,4 +299,14 @@ std::string RedisServerProcess::LogTail() const {
   return text;
 }
 
+absl::StatusOr<std::string> TestRedisAddress() {
+  const char* address = std::getenv("RELIEF_TEST_REDIS");
+  if (address == nullptr || *address == '\0') {
+    return absl::FailedPreconditionError(
+        "RELIEF_TEST_REDIS is not set: integration tests need a real Redis. "
+        "Run them with tests/run, which starts one.");
+  }
+  return std::string(address);
+}
+
 }  // namespace relief::redis::testing

@@ -15,6 +15,11 @@
 
 namespace relief::redis::testing {
 
+// RELIEF_TEST_REDIS ("host:port" of the run's shared Redis, set by
+// tests/run), or FAILED_PRECONDITION saying how to run the tests: there is
+// no fallback, so a test without Redis fails instead of skipping.
+absl::StatusOr<std::string> TestRedisAddress();
+
 // Runs `redis-server --port P --bind 127.0.0.1 --save '' --appendonly no
 // --daemonize no` as a child process, with its working directory and log
 // file in a private temporary directory.
