@@ -15,9 +15,13 @@
 //     get --person-id=ID
 //     search (--document=N [--type=cccd|cmnd|passport] | --phone=P | --name=S)
 //            [--page-size=N] [--page-token=T] [--all]
-//     list (--commune=CODE | --host-province=CODE) [--page-size=N]
+//     list (--commune=CODE | --host-province=CODE) [--state=verified|...]
+//          [--page-size=N]
 //            [--page-token=T] [--all]
 //     lookup --document=N --type=cccd|cmnd|passport
+//     verify|reject|withdraw|reopen --request-id=ID --person-id=ID
+//            [--reason=TEXT] [--case-id=ID (reopen)]
+//     bulk-verify --request-id=ID --person-id=ID... [--reason=TEXT]
 //     subscribe [--after=POSITION] [--max=N]   events as JSON lines
 //     token bootstrap --keys=FILE [--kid=K] [--subject=S] [--ttl=12h]
 //                                       offline: creates FILE if missing and
@@ -313,8 +317,18 @@ int Search(const Client& client, const std::string& document,
   });
 }
 
+rv1::PersonState ParseState(const std::string& text) {
+  rv1::PersonState state = rv1::PERSON_STATE_UNSPECIFIED;
+  if (!text.empty()) {
+    rv1::PersonState_Parse("PERSON_STATE_" + absl::AsciiStrToUpper(text),
+                           &state);
+  }
+  return state;
+}
+
 int List(const Client& client, const std::string& commune,
-         const std::string& host, const PageFlags& pf) {
+         const std::string& host, const std::string& state,
+         const PageFlags& pf) {
   auto stub = rv1::Registry::NewStub(client.channel());
   return Pages(pf, [&](const std::string& token, rv1::PeoplePage* page) {
     rv1::ListPeopleRequest req;
@@ -323,6 +337,7 @@ int List(const Client& client, const std::string& commune,
     } else {
       req.set_host_province_code(host);
     }
+    req.set_state(ParseState(state));
     req.set_page_size(pf.page_size);
     req.set_page_token(token);
     grpc::ClientContext ctx;
@@ -341,6 +356,52 @@ int Lookup(const Client& client, const std::string& document,
   grpc::ClientContext ctx;
   client.Prepare(ctx, client.timeout());
   grpc::Status s = stub->Lookup(&ctx, req, &resp);
+  if (!s.ok()) return Fail(FromGrpcStatus(s));
+  Print(resp);
+  return 0;
+}
+
+// Verify, Reject, Withdraw or Reopen one person.
+int Transit(const Client& client, const std::string& verb,
+            const std::string& request_id, const std::string& person_id,
+            const std::string& reason, const std::string& case_id) {
+  auto stub = rv1::Registry::NewStub(client.channel());
+  grpc::ClientContext ctx;
+  client.Prepare(ctx, client.timeout());
+  rv1::Person resp;
+  grpc::Status s;
+  if (verb == "reopen") {
+    rv1::ReopenRequest req;
+    req.set_request_id(request_id);
+    req.set_person_id(person_id);
+    req.set_reason(reason);
+    req.set_case_id(case_id);
+    s = stub->Reopen(&ctx, req, &resp);
+  } else {
+    rv1::TransitionRequest req;
+    req.set_request_id(request_id);
+    req.set_person_id(person_id);
+    req.set_reason(reason);
+    s = verb == "verify"   ? stub->Verify(&ctx, req, &resp)
+        : verb == "reject" ? stub->Reject(&ctx, req, &resp)
+                           : stub->Withdraw(&ctx, req, &resp);
+  }
+  if (!s.ok()) return Fail(FromGrpcStatus(s));
+  Print(resp);
+  return 0;
+}
+
+int BulkVerify(const Client& client, const std::string& request_id,
+               const std::vector<std::string>& ids, const std::string& reason) {
+  auto stub = rv1::Registry::NewStub(client.channel());
+  rv1::BulkVerifyRequest req;
+  req.set_request_id(request_id);
+  for (const auto& id : ids) req.add_person_ids(id);
+  req.set_reason(reason);
+  grpc::ClientContext ctx;
+  client.Prepare(ctx, client.timeout());
+  rv1::BulkVerifyResponse resp;
+  grpc::Status s = stub->BulkVerify(&ctx, req, &resp);
   if (!s.ok()) return Fail(FromGrpcStatus(s));
   Print(resp);
   return 0;
@@ -527,6 +588,8 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "people of a commune or host province");
   list->add_option("--commune", commune, "home commune code");
   list->add_option("--host-province", host, "host province code");
+  std::string state;
+  list->add_option("--state", state, "submitted, verified, rejected, ...");
   for (auto* sub : {search, list}) {
     sub->add_option("--page-size", pf.page_size, "1..500 (default 50)");
     sub->add_option("--page-token", pf.page_token, "from the previous page");
@@ -535,6 +598,26 @@ int main(int argc, char** argv) {
   auto* lookup = app.add_subcommand("lookup", "is a document known here?");
   lookup->add_option("--document", document, "a document number")->required();
   lookup->add_option("--type", type, "cccd, cmnd or passport")->required();
+
+  std::string transit_request_id, transit_person_id, transit_reason, case_id;
+  std::vector<CLI::App*> transitions;
+  for (const char* verb : {"verify", "reject", "withdraw", "reopen"}) {
+    auto* t = app.add_subcommand(verb, std::string(verb) + " a person");
+    t->add_option("--request-id", transit_request_id)->required();
+    t->add_option("--person-id", transit_person_id)->required();
+    t->add_option("--reason", transit_reason, "why (required to reject, "
+                                              "withdraw, reopen)");
+    if (std::string(verb) == "reopen") {
+      t->add_option("--case-id", case_id, "the appeal case");
+    }
+    transitions.push_back(t);
+  }
+  std::vector<std::string> bulk_ids;
+  auto* bulk = app.add_subcommand("bulk-verify", "verify many, all or nothing");
+  bulk->add_option("--request-id", transit_request_id)->required();
+  bulk->add_option("--person-id", bulk_ids, "repeat for each person")
+      ->required();
+  bulk->add_option("--reason", transit_reason);
 
   int64_t after = 0, max = 0;
   auto* subscribe = app.add_subcommand("subscribe", "follow the event feed");
@@ -603,9 +686,16 @@ int main(int argc, char** argv) {
     if (commune.empty() == host.empty()) {
       return Usage("list: give --commune or --host-province");
     }
-    return List(client, commune, host, pf);
+    return List(client, commune, host, state, pf);
   }
   if (*lookup) return Lookup(client, document, type);
+  for (CLI::App* t : transitions) {
+    if (*t) {
+      return Transit(client, t->get_name(), transit_request_id,
+                     transit_person_id, transit_reason, case_id);
+    }
+  }
+  if (*bulk) return BulkVerify(client, transit_request_id, bulk_ids, transit_reason);
   if (*subscribe) return Subscribe(client, after, max);
   if (*issue) return TokenIssue(client, token_request_id, subject, role, scope, ttl);
   if (*revoke) return TokenRevoke(client, token_request_id, jti, reason);

@@ -470,6 +470,22 @@ absl::Status PgRegistryStore::Read(
   return s;
 }
 
+absl::StatusOr<std::vector<std::pair<PersonState, int64_t>>>
+PgRegistryStore::CountByState(absl::string_view home_commune_code) {
+  std::vector<std::pair<PersonState, int64_t>> out;
+  RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    for (const auto& row : tx.exec_params(
+             "SELECT state, count(*) FROM registry.persons"
+             " WHERE home_commune_code = $1 GROUP BY state ORDER BY state",
+             std::string(home_commune_code))) {
+      out.emplace_back(static_cast<PersonState>(row[0].as<int>()),
+                       row[1].as<int64_t>());
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::StatusOr<std::string> PgRegistryStore::CacheEpoch() {
   std::string epoch;
   RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
@@ -576,6 +592,7 @@ absl::StatusOr<std::vector<Person>> PgRegistryStore::FindPeople(
       "SELECT p.person_id FROM registry.persons p WHERE ", where,
       " AND (cardinality($2::text[]) = 0 OR p.home_commune_code = ANY($2))",
       " AND ($6 = '' OR p.partner_id = $6)",
+      " AND ($7 = 0 OR p.state = $7)",
       " AND ", after_cond, " ORDER BY ", order, " LIMIT $5");
   std::string after1, after2;
   if (q.kind == Kind::kNamePrefix && q.after.size() == 2) {
@@ -592,7 +609,7 @@ absl::StatusOr<std::vector<Person>> PgRegistryStore::FindPeople(
     pqxx::result ids = tx.exec_params(
         sql, ArrayLiteral(q.values), ArrayLiteral(q.home_communes), after1,
         after2.empty() ? std::optional<std::string>() : after2, q.limit,
-        q.partner_id);
+        q.partner_id, static_cast<int>(q.state));
     for (const auto& row : ids) {
       RELIEF_ASSIGN_OR_RETURN(Person p, Load(tx, row[0].c_str()));
       out.push_back(std::move(p));

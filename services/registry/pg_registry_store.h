@@ -32,6 +32,8 @@ class PgRegistryStore final : public RegistryStore {
   absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
       int64_t after_position, int limit) override;
   absl::StatusOr<std::string> CacheEpoch() override;
+  absl::StatusOr<std::vector<std::pair<PersonState, int64_t>>> CountByState(
+      absl::string_view home_commune_code) override;
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
   LinkedDocumentKeys(absl::string_view after_key, int limit) override;
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>>

@@ -13,6 +13,11 @@ void ToProto(const PeoplePage& page, v1::PeoplePage* out) {
   for (const Person& p : page.people) ToProto(p, out->add_people());
   out->set_next_page_token(page.next_page_token);
   out->set_masked(page.masked);
+  for (const auto& [state, count] : page.state_counts) {
+    auto* c = out->add_state_counts();
+    c->set_state(static_cast<v1::PersonState>(state));
+    c->set_count(count);
+  }
 }
 
 }  // namespace
@@ -97,7 +102,8 @@ grpc::Status RegistryGrpcService::ListPeople(
       actor, {.home_commune_code = request->home_commune_code(),
               .host_province_code = request->host_province_code(),
               .page_size = request->page_size(),
-              .page_token = request->page_token()});
+              .page_token = request->page_token(),
+              .state = static_cast<PersonState>(request->state())});
   if (!page.ok()) return ToGrpcStatus(page.status());
   ToProto(*page, response);
   return grpc::Status::OK;

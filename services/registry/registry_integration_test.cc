@@ -361,6 +361,40 @@ TEST_F(RegistryIntegrationTest, TransitionsFollowTheStateMachine) {
             1);
 }
 
+// The commune's working list: its people by state, with counts per state.
+TEST_F(RegistryIntegrationTest, CommuneWorkingListByState) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto r = Register(Person(absl::StrCat("w", i), {}));
+    ASSERT_TRUE(r.ok());
+    ids.push_back(r->person.id);
+  }
+  ASSERT_TRUE(manager_
+                  ->ChangeState(actor_, Transition::kVerify,
+                                {.request_id = "v", .person_id = ids[0]}, "h1")
+                  .ok());
+  ASSERT_TRUE(manager_
+                  ->ChangeState(actor_, Transition::kReject,
+                                {.request_id = "r",
+                                 .person_id = ids[1],
+                                 .reason = "not a citizen of the province"},
+                                "h2")
+                  .ok());
+  auto verified = manager_->ListPeople(
+      actor_, {.home_commune_code = "09157", .state = PersonState::kVerified});
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  ASSERT_EQ(verified->people.size(), 1u);
+  EXPECT_EQ(verified->people[0].id, ids[0]);
+  using Counts = std::vector<std::pair<PersonState, int64_t>>;
+  EXPECT_EQ(verified->state_counts,
+            (Counts{{PersonState::kSubmitted, 1},
+                    {PersonState::kVerified, 1},
+                    {PersonState::kRejected, 1}}));
+  auto all = manager_->ListPeople(actor_, {.home_commune_code = "09157"});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->people.size(), 3u);
+}
+
 TEST_F(RegistryIntegrationTest, VerifyRefusedWhileAReviewIsOpen) {
   auto x = Register(Person("r1", {Doc(DocumentType::kCccd, "026090001234")}));
   auto y = Register(Person("r2", {Doc(DocumentType::kCmnd, "131234567")}));

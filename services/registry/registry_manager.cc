@@ -407,6 +407,7 @@ absl::StatusOr<PeoplePage> RegistryManager::ListPeople(const Principal& actor,
   RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodListPeople));
   PeopleQuery q;
   std::string binding;
+  std::vector<std::pair<PersonState, int64_t>> counts;
   if (!in.home_commune_code.empty()) {
     const units::Unit* u = units_.Find(in.home_commune_code);
     if (u == nullptr || u->level != units::Level::kCommune) {
@@ -419,6 +420,7 @@ absl::StatusOr<PeoplePage> RegistryManager::ListPeople(const Principal& actor,
     q.kind = PeopleQuery::Kind::kHomeCommune;
     q.values = {u->code};
     binding = absl::StrCat("commune:", u->code);
+    RELIEF_ASSIGN_OR_RETURN(counts, deps_.store.CountByState(u->code));
   } else if (!in.host_province_code.empty()) {
     const units::Unit* u = units_.Find(in.host_province_code);
     if (u == nullptr || u->level != units::Level::kProvince) {
@@ -431,8 +433,18 @@ absl::StatusOr<PeoplePage> RegistryManager::ListPeople(const Principal& actor,
     return InvalidArgument("filter",
                            "set home_commune_code or host_province_code");
   }
-  return Page(actor, kMethodListPeople, std::move(q), binding, in.page_token,
-              in.page_size);
+  if (in.state != PersonState::kUnspecified) {
+    if (static_cast<int>(in.state) < 1 || static_cast<int>(in.state) > 5) {
+      return InvalidArgument("state", "not a person state");
+    }
+    q.state = in.state;
+    absl::StrAppend(&binding, "|state:", static_cast<int>(in.state));
+  }
+  RELIEF_ASSIGN_OR_RETURN(PeoplePage page,
+                          Page(actor, kMethodListPeople, std::move(q), binding,
+                               in.page_token, in.page_size));
+  page.state_counts = std::move(counts);
+  return page;
 }
 
 namespace {

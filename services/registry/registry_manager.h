@@ -36,12 +36,16 @@ struct ListInput {
   std::string host_province_code;
   int page_size = 0;
   std::string page_token;
+  // Only this state; kUnspecified: any.
+  PersonState state = PersonState::kUnspecified;
 };
 
 struct PeoplePage {
   std::vector<Person> people;
   std::string next_page_token;
   bool masked = false;
+  // Listing a home commune: people per state (the working list's counts).
+  std::vector<std::pair<PersonState, int64_t>> state_counts;
 };
 
 // The state changes of DESIGN.md §1 / [3/8].

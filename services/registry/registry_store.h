@@ -56,6 +56,8 @@ struct PeopleQuery {
   std::vector<std::string> home_communes;
   // Restrict to records this partner sent; empty: no limit.
   std::string partner_id;
+  // Restrict to this state; kUnspecified: any.
+  PersonState state = PersonState::kUnspecified;
   // Keyset: the sort key of the previous page's last row (empty: start).
   // Sort key: (name_key, person_id) for names, (person_id) otherwise.
   std::vector<std::string> after;
@@ -175,6 +177,9 @@ class RegistryStore {
   // position order, at most `limit`.
   virtual absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
       int64_t after_position, int limit) = 0;
+  // How many people of `home_commune_code` are in each state.
+  virtual absl::StatusOr<std::vector<std::pair<PersonState, int64_t>>>
+  CountByState(absl::string_view home_commune_code) = 0;
   // Reads people matching `query`, at most query.limit, in key order.
   virtual absl::StatusOr<std::vector<Person>> FindPeople(
       const PeopleQuery& query) = 0;
