@@ -39,6 +39,7 @@
 #include "relief/auth/v1/auth.grpc.pb.h"
 #include "services/registry/pg_registry_store.h"
 #include "tests/testing/registry_client.h"
+#include "tests/testing/registry_fixture.h"
 #include "tests/testing/registry_process.h"
 
 namespace relief::testing {
@@ -91,18 +92,8 @@ std::string Describe(const grpc::Status& s) {
 }
 
 
-class AuthE2eTest : public ::testing::Test {
+class AuthE2eTest : public RegistryDatabaseTest {
  protected:
-  void SetUp() override {
-    auto db =
-        pg::testing::TestDatabase::Create(registry::RegistryMigrationSets());
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    auto redis = redis::testing::TestRedisAddress();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_address_ = *redis;
-  }
-
   // Starts the registry (plaintext) and waits for SERVING.
   void StartRegistry() {
     auto p = RegistryProcess::Start(
@@ -307,8 +298,6 @@ class AuthE2eTest : public ::testing::Test {
         "' AND action LIKE '", like, "'"));
   }
 
-  std::unique_ptr<pg::testing::TestDatabase> db_;
-  std::string redis_address_;
   std::unique_ptr<RegistryProcess> registry_;
   std::unique_ptr<rv1::Registry::Stub> registry_stub_;
   std::unique_ptr<av1::Tokens::Stub> tokens_stub_;

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "services/registry/pg_registry_store.h"
 #include "tests/testing/registry_client.h"
+#include "tests/testing/registry_fixture.h"
 #include "tests/testing/registry_process.h"
 
 namespace relief::testing {
@@ -21,18 +22,8 @@ namespace {
 using ::testing::ElementsAre;
 using Health = grpc::health::v1::HealthCheckResponse;
 
-class RegistryE2eTest : public ::testing::Test {
+class RegistryE2eTest : public RegistryDatabaseTest {
  protected:
-  void SetUp() override {
-    auto db =
-        pg::testing::TestDatabase::Create(registry::RegistryMigrationSets());
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    auto redis = redis::testing::TestRedisAddress();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_address_ = *redis;
-  }
-
   void StartRegistry(const std::string& redis) {
     auto p = RegistryProcess::Start({.pg_url = db_->url(), .redis = redis});
     ASSERT_TRUE(p.ok()) << p.status();
@@ -94,8 +85,6 @@ class RegistryE2eTest : public ::testing::Test {
     EXPECT_EQ(Count("registry.documents"), 1);
   }
 
-  std::unique_ptr<pg::testing::TestDatabase> db_;
-  std::string redis_address_;
   std::unique_ptr<RegistryProcess> registry_;
   std::unique_ptr<rv1::Registry::Stub> stub_;
   std::string token_;

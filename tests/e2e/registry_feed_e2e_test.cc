@@ -41,6 +41,7 @@
 #include "relief/events/v1/events.pb.h"
 #include "services/registry/pg_registry_store.h"
 #include "tests/testing/registry_client.h"
+#include "tests/testing/registry_fixture.h"
 #include "tests/testing/registry_process.h"
 
 extern char** environ;
@@ -222,18 +223,8 @@ ToolResult RunReliefctl(const std::vector<std::string>& args) {
   return result;
 }
 
-class RegistryFeedE2eTest : public ::testing::Test {
+class RegistryFeedE2eTest : public RegistryDatabaseTest {
  protected:
-  void SetUp() override {
-    auto db =
-        pg::testing::TestDatabase::Create(registry::RegistryMigrationSets());
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    auto redis = redis::testing::TestRedisAddress();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_address_ = *redis;
-  }
-
   // Starts a registry on the test database and waits until it serves.
   std::unique_ptr<RegistryProcess> StartProcess(const std::string& redis,
                                                 const std::string& keys = "") {
@@ -363,8 +354,6 @@ class RegistryFeedE2eTest : public ::testing::Test {
                       keys.empty() ? registry_->token_keys() : keys)});
   }
 
-  std::unique_ptr<pg::testing::TestDatabase> db_;
-  std::string redis_address_;
   std::unique_ptr<RegistryProcess> registry_;
   std::unique_ptr<rv1::Registry::Stub> stub_;
   std::string admin_;
