@@ -203,6 +203,27 @@ std::string MatchKey(absl::string_view text) {
   return out;
 }
 
+std::string FoldCase(absl::string_view text) {
+  icu::UnicodeString upper = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  upper.toUpper(icu::Locale::getRoot());
+  std::string utf8;
+  upper.toUTF8String(utf8);
+  std::string out;
+  out.reserve(utf8.size());
+  bool pending_space = false;
+  for (char32_t c : DecodeUtf8(internal::ToNfc(utf8))) {
+    if (IsWhiteSpace(c)) {
+      pending_space = true;
+      continue;
+    }
+    if (pending_space && !out.empty()) out.push_back(' ');
+    pending_space = false;
+    AppendUtf8(c, &out);
+  }
+  return out;
+}
+
 bool LooksLikeLegacyEncoding(absl::string_view text) {
   int evidence = 0;
   const std::u32string code_points =

@@ -58,6 +58,12 @@ absl::StatusOr<std::string> NormalizeFreeText(absl::string_view in,
 // sequences become U+FFFD).
 std::string MatchKey(absl::string_view text);
 
+// Upper-case (root locale), NFC, whitespace runs collapsed to one ASCII
+// space, trimmed; marks kept: "Nguyễn  văn Hùng" -> "NGUYỄN VĂN HÙNG". Two
+// spellings with the same MatchKey and different FoldCase differ only by
+// marks (Hùng/Hưng).
+std::string FoldCase(absl::string_view text);
+
 // Heuristic: true when `text` looks like Vietnamese typed in a legacy 8-bit
 // encoding (TCVN3/ABC or VNI-Windows) and then read as Windows-1252/Latin-1:
 // VNI "Nguyeãn Vaên An", TCVN3 "NguyÔn V¨n An". Always false on ASCII. Built

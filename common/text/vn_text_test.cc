@@ -263,6 +263,14 @@ TEST(MatchKeyTest, FoldsCaseMarksAndSpaces) {
   EXPECT_EQ(MatchKey("NGUYEN VAN AN"), "NGUYEN VAN AN");
 }
 
+TEST(FoldCaseTest, KeepsMarksFoldsCaseAndSpaces) {
+  EXPECT_EQ(FoldCase("nguyễn  văn   hùng "), "NGUYỄN VĂN HÙNG");
+  // NFD input folds to the same NFC text.
+  EXPECT_EQ(FoldCase("Nguye\u0302\u0303n"), FoldCase("Nguyễn"));
+  EXPECT_NE(FoldCase("Hùng"), FoldCase("Hưng"));
+  EXPECT_EQ(MatchKey("Hùng"), MatchKey("Hưng"));
+}
+
 TEST(MatchKeyTest, MapsDStrokeToD) {
   EXPECT_EQ(MatchKey("Đặng Đình Đức"), "DANG DINH DUC");
   EXPECT_EQ(MatchKey("đỗ đăng"), "DO DANG");

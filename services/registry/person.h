@@ -82,6 +82,8 @@ struct Person {
   std::string partner_id;
   std::string partner_external_ref;
   PersonState state = PersonState::kUnspecified;
+  // MERGED: the record this one was merged into.
+  std::string merged_into;
   absl::Time created_at;
   absl::Time updated_at;
 };
@@ -94,6 +96,8 @@ struct RegisterResult {
   std::string review_id;
   std::vector<std::string> matched_person_ids;
   std::vector<std::string> warnings;
+  // EXISTING by the fuzzy pass: the score in bits (0 for a document match).
+  double match_score = 0;
 };
 
 }  // namespace relief::registry

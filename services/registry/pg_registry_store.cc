@@ -58,6 +58,30 @@ std::string ArrayLiteral(const std::vector<std::string>& items) {
   return out + "}";
 }
 
+std::string DoubleArray(const std::vector<double>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    absl::StrAppend(&out, i > 0 ? "," : "", items[i]);
+  }
+  return out + "}";
+}
+
+// Name tokens of `r` and the people-count token "", sorted (rows of
+// name_token_counts are always touched in this order).
+std::vector<std::string> CountedTokens(const MatchRecord& r) {
+  std::vector<std::string> tokens = NameTokens(r.full_name);
+  tokens.insert(tokens.begin(), "");
+  return tokens;
+}
+
+// The shard of name_token_counts a person's counts go to (FNV-1a: the same
+// in every process, so a correction takes back what was added).
+int CountShard(absl::string_view person_id) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : person_id) h = (h ^ c) * 16777619u;
+  return static_cast<int>(h % 8);
+}
+
 std::vector<std::string> ParseArray(const pqxx::field& f) {
   std::vector<std::string> out;
   pqxx::array_parser parser = f.as_array();
@@ -80,7 +104,7 @@ absl::StatusOr<Person> Load(pqxx::transaction_base& tx,
       " host_province_code, host_district_code, street, need_kind, need_note,"
       " source, partner_id, partner_external_ref, state,"
       " (extract(epoch FROM created_at) * 1000000)::bigint,"
-      " (extract(epoch FROM updated_at) * 1000000)::bigint"
+      " (extract(epoch FROM updated_at) * 1000000)::bigint, merged_into"
       " FROM registry.persons WHERE person_id = $1",
       id);
   if (rows.empty()) {
@@ -107,6 +131,7 @@ absl::StatusOr<Person> Load(pqxx::transaction_base& tx,
   p.state = static_cast<PersonState>(r[17].as<int>());
   p.created_at = absl::FromUnixMicros(r[18].as<int64_t>());
   p.updated_at = absl::FromUnixMicros(r[19].as<int64_t>());
+  p.merged_into = Text(r[20]);
   for (const auto& d : tx.exec_params(
            "SELECT doc_type, number, doc_key, linked FROM registry.documents"
            " WHERE person_id = $1 ORDER BY created_at, doc_type, number",
@@ -272,11 +297,13 @@ class PgRegistryTx final : public RegistryTx {
       tx_.exec_params(
           "INSERT INTO registry.reviews (review_id, kind, state, person_id,"
           " candidate_ids, doc_keys, home_commune_code, created_at,"
-          " created_by, request_id) VALUES ($1, 'DOCUMENT_CONFLICT', 'OPEN',"
-          " $2, $3::uuid[], $4::text[], $5, now(), $6, $7)",
+          " created_by, request_id, scores) VALUES ($1, $8, 'OPEN',"
+          " $2, $3::uuid[], $4::text[], $5, now(), $6, $7,"
+          " $9::double precision[])",
           review.review_id, review.person_id,
           ArrayLiteral(review.candidate_ids), ArrayLiteral(review.doc_keys),
-          review.home_commune_code, actor.subject, std::string(request_id));
+          review.home_commune_code, actor.subject, std::string(request_id),
+          review.kind, DoubleArray(review.scores));
       return absl::OkStatus();
     });
   }
@@ -320,6 +347,110 @@ class PgRegistryTx final : public RegistryTx {
           OrNull(std::string(case_id)), std::string(request_id));
       return absl::OkStatus();
     });
+  }
+
+  absl::Status LockBlocks(const std::vector<std::string>& blocks) override {
+    return Guard([&] {
+      pg::LockKeys(tx_, "registry.block", blocks);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::vector<MatchRecord>> FindCandidates(
+      const std::vector<std::string>& blocks, int limit) override {
+    std::vector<MatchRecord> out;
+    absl::Status s = Guard([&] {
+      for (const auto& r : tx_.exec_params(
+               "SELECT p.person_id, p.full_name, p.birth_year, p.birth_month,"
+               " p.birth_day, p.sex, p.phone, p.home_commune_code"
+               " FROM registry.persons p WHERE p.person_id IN ("
+               "  SELECT person_id FROM registry.person_blocks"
+               "  WHERE block = ANY($1::text[]))"
+               " ORDER BY p.person_id LIMIT $2",
+               ArrayLiteral(blocks), limit)) {
+        out.push_back({.id = Text(r[0]),
+                       .full_name = Text(r[1]),
+                       .birth_date = {r[2].as<int>(), r[3].as<int>(),
+                                      r[4].as<int>()},
+                       .sex = static_cast<Sex>(r[5].as<int>()),
+                       .phone = Text(r[6]),
+                       .home_commune_code = Text(r[7])});
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<TokenStats> LoadTokenStats(
+      const std::vector<std::string>& tokens) override {
+    absl::flat_hash_map<std::string, int64_t> counts;
+    int64_t people = 0;
+    std::vector<std::string> asked = tokens;
+    asked.push_back("");
+    absl::Status s = Guard([&] {
+      for (const auto& r : tx_.exec_params(
+               "SELECT token, sum(people)::bigint FROM"
+               " registry.name_token_counts WHERE token = ANY($1::text[])"
+               " GROUP BY token",
+               ArrayLiteral(asked))) {
+        if (r[0].size() == 0) {
+          people = r[1].as<int64_t>();
+        } else {
+          counts[Text(r[0])] = r[1].as<int64_t>();
+        }
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return TokenStats(std::move(counts), people);
+  }
+
+  absl::Status IndexPerson(const MatchRecord& record) override {
+    return Reindex(record, +1);
+  }
+  absl::Status UnindexPerson(const MatchRecord& record) override {
+    return Reindex(record, -1);
+  }
+
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FinalSurvivors(
+      const std::vector<std::string>& ids) override {
+    absl::flat_hash_map<std::string, std::string> out;
+    if (ids.empty()) return out;
+    absl::Status s = Guard([&] {
+      for (const auto& r : tx_.exec_params(
+               "WITH RECURSIVE chain (start, cur, depth) AS ("
+               "  SELECT person_id, person_id, 0 FROM registry.persons"
+               "  WHERE person_id = ANY($1::uuid[])"
+               "  UNION ALL"
+               "  SELECT c.start, p.merged_into, c.depth + 1 FROM chain c"
+               "  JOIN registry.persons p ON p.person_id = c.cur"
+               "  WHERE p.merged_into IS NOT NULL AND c.depth < 1000)"
+               " SELECT DISTINCT ON (start) start, cur FROM chain"
+               " ORDER BY start, depth DESC",
+               ArrayLiteral(ids))) {
+        out[Text(r[0])] = Text(r[1]);
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<std::vector<std::string>> DistinctFrom(
+      absl::string_view person_id) override {
+    std::vector<std::string> out;
+    absl::Status s = Guard([&] {
+      for (const auto& r : tx_.exec_params(
+               "SELECT b FROM registry.distinct_pairs WHERE a = $1::uuid"
+               " UNION SELECT a FROM registry.distinct_pairs WHERE b = $1::uuid",
+               std::string(person_id))) {
+        out.push_back(Text(r[0]));
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
   }
 
   absl::StatusOr<bool> HasOpenReview(absl::string_view person_id) override {
@@ -436,6 +567,30 @@ class PgRegistryTx final : public RegistryTx {
   }
 
  private:
+  absl::Status Reindex(const MatchRecord& record, int delta) {
+    return Guard([&] {
+      const std::vector<std::string> blocks = BlockKeys(record);
+      if (delta > 0) {
+        tx_.exec_params(
+            "INSERT INTO registry.person_blocks (block, person_id)"
+            " SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING",
+            ArrayLiteral(blocks), record.id);
+      } else {
+        tx_.exec_params(
+            "DELETE FROM registry.person_blocks WHERE person_id = $1",
+            record.id);
+      }
+      tx_.exec_params(
+          "INSERT INTO registry.name_token_counts (token, shard, people)"
+          " SELECT t, $2, $3 FROM unnest($1::text[]) WITH ORDINALITY AS u (t, n)"
+          " ORDER BY n"
+          " ON CONFLICT (token, shard) DO UPDATE"
+          " SET people = registry.name_token_counts.people + $3",
+          ArrayLiteral(CountedTokens(record)), CountShard(record.id), delta);
+      return absl::OkStatus();
+    });
+  }
+
   pqxx::transaction_base& tx_;
   const Clock& clock_;
   const pg::IdempotencyStore idempotency_{kSchema};

@@ -29,6 +29,7 @@
 #include "services/registry/redis_document_cache.h"
 #include "services/registry/registry_manager.h"
 #include "services/registry/registry_policy.h"
+#include "services/registry/testing/distinct_person.h"
 #include "services/registry/tokens_manager.h"
 
 namespace relief::registry {
@@ -528,8 +529,11 @@ class RegistryAuthzTest : public ::testing::TestWithParam<Case> {
     Outcome out;
     if (method == kMethodRegister) {
       // A person without papers (with a relative): always a new person.
-      RegistrationInput in =
-          NewRegistration(request_id, "Phạm Văn Dũng", std::string(kCommune));
+      RegistrationInput in = NewRegistration(
+          request_id, testing::DistinctName("Phạm Văn", request_id),
+          std::string(kCommune));
+      const auto dob = testing::DistinctBirthDate(request_id);
+      in.person.birth_date = {dob.year, dob.month, dob.day};
       if (role == "partner") {
         in.person.source = Source::kPartner;
         in.person.partner_id =

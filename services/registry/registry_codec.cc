@@ -65,6 +65,7 @@ void ToProto(const Person& p, v1::Person* out) {
   out->set_partner_id(p.partner_id);
   out->set_partner_external_ref(p.partner_external_ref);
   out->set_state(static_cast<v1::PersonState>(p.state));
+  out->set_merged_into(p.merged_into);
   ToTimestamp(p.created_at, out->mutable_created_at());
   ToTimestamp(p.updated_at, out->mutable_updated_at());
 }
@@ -100,6 +101,7 @@ Person FromProto(const v1::Person& in) {
   p.state = static_cast<PersonState>(in.state());
   p.created_at = FromTimestamp(in.created_at());
   p.updated_at = FromTimestamp(in.updated_at());
+  p.merged_into = in.merged_into();
   return p;
 }
 
@@ -110,6 +112,7 @@ void ToProto(const RegisterResult& r, v1::RegisterResponse* out) {
   out->set_review_id(r.review_id);
   for (const auto& id : r.matched_person_ids) out->add_matched_person_ids(id);
   for (const auto& w : r.warnings) out->add_warnings(w);
+  out->set_match_score(r.match_score);
 }
 
 RegisterResult FromProto(const v1::RegisterResponse& in) {
@@ -120,6 +123,7 @@ RegisterResult FromProto(const v1::RegisterResponse& in) {
   r.matched_person_ids.assign(in.matched_person_ids().begin(),
                               in.matched_person_ids().end());
   r.warnings.assign(in.warnings().begin(), in.warnings().end());
+  r.match_score = in.match_score();
   return r;
 }
 

@@ -19,6 +19,7 @@
 #include "services/registry/document_cache_feeder.h"
 #include "services/registry/pg_registry_store.h"
 #include "services/registry/redis_document_cache.h"
+#include "services/registry/testing/distinct_person.h"
 #include "services/registry/registry_manager.h"
 
 namespace relief::registry {
@@ -32,10 +33,15 @@ RegistrationInput Person(std::string request_id,
   RegistrationInput in;
   in.request_id = std::move(request_id);
   auto& p = in.person;
-  p.full_name = "Nguyễn Văn An";
-  p.birth_date = {1990, 5, 17};
   p.sex = Sex::kMale;
   p.documents = std::move(documents);
+  // Another person for every first document (or request): the fuzzy pass
+  // must not take test people for one another.
+  const std::string seed =
+      p.documents.empty() ? in.request_id : p.documents[0].number;
+  p.full_name = registry::testing::DistinctName("Nguyễn Văn", seed);
+  const auto dob = registry::testing::DistinctBirthDate(seed);
+  p.birth_date = {registry::testing::YearFromCccd(seed, dob.year), dob.month, dob.day};
   p.home_commune_code = "09157";  // Vĩnh Tường, Vĩnh Phúc
   p.host_province_code = "79";
   p.need_kind = NeedKind::kLiving;
@@ -106,7 +112,8 @@ TEST_F(RegistryIntegrationTest, RegisterThenGet) {
   EXPECT_EQ(r->outcome, RegisterOutcome::kCreated);
   auto p = manager_->GetPerson(actor_, r->person.id);
   ASSERT_TRUE(p.ok()) << p.status();
-  EXPECT_EQ(p->full_name, "Nguyễn Văn An");
+  EXPECT_EQ(p->full_name, r->person.full_name);
+  EXPECT_THAT(p->full_name, ::testing::StartsWith("Nguyễn Văn "));
   EXPECT_EQ(p->home_district_code, "252");
   EXPECT_EQ(p->state, PersonState::kSubmitted);
   ASSERT_EQ(p->documents.size(), 1u);
@@ -316,9 +323,9 @@ TEST_F(RegistryIntegrationTest, TransitionsFollowTheStateMachine) {
   };
   // Reject and Withdraw need a reason; Reopen needs a REJECTED/WITHDRAWN.
   EXPECT_THAT(change(Transition::kReject, "t0", "", commune).status(),
-              testing::StatusIs(absl::StatusCode::kInvalidArgument));
+              relief::testing::StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(change(Transition::kReopen, "t1", "why", commune).status(),
-              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+              relief::testing::StatusIs(absl::StatusCode::kFailedPrecondition));
   auto verified = change(Transition::kVerify, "t2", "", commune);
   ASSERT_TRUE(verified.ok()) << verified.status();
   EXPECT_EQ(verified->state, PersonState::kVerified);
@@ -326,15 +333,15 @@ TEST_F(RegistryIntegrationTest, TransitionsFollowTheStateMachine) {
   EXPECT_EQ(change(Transition::kVerify, "t2", "", commune)->state,
             PersonState::kVerified);
   EXPECT_THAT(change(Transition::kVerify, "t3", "", commune).status(),
-              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+              relief::testing::StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(change(Transition::kReject, "t4", "no papers", commune).status(),
-              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+              relief::testing::StatusIs(absl::StatusCode::kFailedPrecondition));
   // Out of scope: another commune's officer, audited.
   const Principal other{.subject = "officer.08707",
                         .role = "commune_officer",
                         .scope = "08707"};
   EXPECT_THAT(change(Transition::kWithdraw, "t5", "went home", other).status(),
-              testing::StatusIs(absl::StatusCode::kPermissionDenied));
+              relief::testing::StatusIs(absl::StatusCode::kPermissionDenied));
   auto withdrawn = change(Transition::kWithdraw, "t6", "went home", commune);
   ASSERT_TRUE(withdrawn.ok()) << withdrawn.status();
   EXPECT_EQ(withdrawn->state, PersonState::kWithdrawn);
@@ -407,7 +414,7 @@ TEST_F(RegistryIntegrationTest, VerifyRefusedWhileAReviewIsOpen) {
                                    {.request_id = "v-" + id, .person_id = id},
                                    "h-" + id);
     EXPECT_THAT(v.status(),
-                testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+                relief::testing::StatusIs(absl::StatusCode::kFailedPrecondition));
   }
 }
 
@@ -427,7 +434,7 @@ TEST_F(RegistryIntegrationTest, BulkVerifyIsAllOrNothing) {
                   .ok());
   auto refused = manager_->BulkVerify(actor_, "bulk-1", ids, "", "h1");
   EXPECT_THAT(refused.status(),
-              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+              relief::testing::StatusIs(absl::StatusCode::kFailedPrecondition));
   std::vector<std::string> fields;
   for (const auto& v : GetFieldViolations(refused.status())) {
     fields.push_back(v.field);

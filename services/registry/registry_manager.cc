@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/base/logging.h"
@@ -15,13 +16,63 @@
 #include "spdlog/spdlog.h"
 
 namespace relief::registry {
+namespace {
+
+// Candidates read per record; and at most this many on one review item.
+constexpr int kMaxCandidates = 1000;
+constexpr size_t kMaxReviewCandidates = 5;
+
+}  // namespace
 
 RegistryManager::RegistryManager(DeploymentConfig config,
-                                 units::UnitCatalog units, Deps deps)
+                                 units::UnitCatalog units, Deps deps,
+                                 MatchConfig match)
     : config_(std::move(config)),
       units_(std::move(units)),
       authorizer_(RegistryRules(), units_),
-      deps_(deps) {}
+      deps_(deps),
+      match_(match) {}
+
+absl::StatusOr<std::vector<RegistryManager::Match>> RegistryManager::FuzzyPass(
+    RegistryTx& tx, const MatchRecord& record, absl::string_view self) {
+  RELIEF_ASSIGN_OR_RETURN(TokenStats stats,
+                          tx.LoadTokenStats(NameTokens(record.full_name)));
+  const std::vector<std::string> blocks = QueryKeys(record, stats, match_);
+  // Locked before reading: a near-duplicate registered at the same instant
+  // shares a key, so one of the two waits and then sees the other.
+  RELIEF_RETURN_IF_ERROR(tx.LockBlocks(blocks));
+  RELIEF_ASSIGN_OR_RETURN(std::vector<MatchRecord> candidates,
+                          tx.FindCandidates(blocks, kMaxCandidates));
+  std::vector<std::string> ids;
+  for (const MatchRecord& c : candidates) ids.push_back(c.id);
+  RELIEF_ASSIGN_OR_RETURN(auto survivors, tx.FinalSurvivors(ids));
+  absl::flat_hash_set<std::string> distinct;
+  if (!self.empty()) {
+    RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> d, tx.DistinctFrom(self));
+    distinct.insert(d.begin(), d.end());
+  }
+  absl::flat_hash_map<std::string, MatchScore> best;
+  for (const MatchRecord& c : candidates) {
+    const auto it = survivors.find(c.id);
+    const std::string survivor = it == survivors.end() ? c.id : it->second;
+    if (c.id == self || survivor == self || distinct.contains(survivor) ||
+        distinct.contains(c.id)) {
+      continue;
+    }
+    MatchScore s = Score(record, c, stats);
+    if (s.bits < match_.review_bits) continue;
+    auto [slot, inserted] = best.try_emplace(survivor, s);
+    if (!inserted && s.bits > slot->second.bits) slot->second = std::move(s);
+  }
+  std::vector<Match> out;
+  for (auto& [id, s] : best) out.push_back({id, std::move(s)});
+  std::sort(out.begin(), out.end(), [](const Match& a, const Match& b) {
+    return a.score.bits != b.score.bits ? a.score.bits > b.score.bits
+                                        : a.person_id < b.person_id;
+  });
+  if (out.size() > kMaxReviewCandidates) out.resize(kMaxReviewCandidates);
+  return out;
+}
 
 absl::Status RegistryManager::Denied(const Principal& actor,
                                      absl::string_view method,
@@ -179,18 +230,32 @@ absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
     RELIEF_ASSIGN_OR_RETURN(owners, tx.FindDocumentOwners(keys));
   }
 
-  std::set<std::string> matched;
-  for (const auto& [k, owner] : owners) matched.insert(owner);
+  std::vector<std::string> owner_ids;
+  for (const auto& [k, owner] : owners) owner_ids.push_back(owner);
   std::optional<std::string> partner_owner;
   if (p.source == Source::kPartner) {
     RELIEF_ASSIGN_OR_RETURN(
         partner_owner,
         tx.FindByPartnerRef(p.partner_id, p.partner_external_ref));
-    if (partner_owner.has_value()) matched.insert(*partner_owner);
+    if (partner_owner.has_value()) owner_ids.push_back(*partner_owner);
   }
+  // A key of a merged record stands for the person it was merged into.
+  RELIEF_ASSIGN_OR_RETURN(auto survivors, tx.FinalSurvivors(owner_ids));
+  std::set<std::string> matched;
+  for (const std::string& id : owner_ids) matched.insert(survivors[id]);
 
   RegisterResult result;
   result.warnings = reg.warnings;
+  // No document known: the fuzzy pass decides.
+  std::vector<Match> fuzzy;
+  if (matched.empty()) {
+    RELIEF_ASSIGN_OR_RETURN(fuzzy, FuzzyPass(tx, ToMatchRecord(p), ""));
+    if (!fuzzy.empty() && fuzzy[0].score.bits >= match_.link_bits) {
+      matched.insert(fuzzy[0].person_id);
+      result.match_score = fuzzy[0].score.bits;
+      fuzzy.clear();
+    }
+  }
   result.matched_person_ids.assign(matched.begin(), matched.end());
   std::string person_id;
   if (matched.empty()) {
@@ -199,7 +264,24 @@ absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
     created.id = person_id;
     created.created_at = created.updated_at = deps_.clock.Now();
     RELIEF_RETURN_IF_ERROR(tx.InsertPerson(created, actor, key.request_id));
+    RELIEF_RETURN_IF_ERROR(tx.IndexPerson(ToMatchRecord(created)));
     result.outcome = RegisterOutcome::kCreated;
+    if (!fuzzy.empty()) {
+      // A likely duplicate, not sure enough to link: stored, and a review
+      // item asks the home commune.
+      ReviewItem review{.review_id = deps_.ids.NewId(),
+                        .kind = "POSSIBLE_DUPLICATE",
+                        .person_id = person_id,
+                        .home_commune_code = p.home_commune_code};
+      for (const Match& m : fuzzy) {
+        review.candidate_ids.push_back(m.person_id);
+        review.scores.push_back(m.score.bits);
+      }
+      RELIEF_RETURN_IF_ERROR(tx.InsertReview(review, actor, key.request_id));
+      result.outcome = RegisterOutcome::kNeedsReview;
+      result.review_id = review.review_id;
+      result.matched_person_ids = review.candidate_ids;
+    }
   } else if (matched.size() == 1) {
     // The same person: link what this registration adds.
     person_id = *matched.begin();
@@ -237,6 +319,7 @@ absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
       held.partner_external_ref.clear();
     }
     RELIEF_RETURN_IF_ERROR(tx.InsertPerson(held, actor, key.request_id));
+    RELIEF_RETURN_IF_ERROR(tx.IndexPerson(ToMatchRecord(held)));
     ReviewItem review{.review_id = deps_.ids.NewId(),
                       .person_id = person_id,
                       .candidate_ids = result.matched_person_ids,

@@ -15,6 +15,7 @@
 #include "common/base/principal.h"
 #include "common/base/rate_limiter.h"
 #include "common/units/unit_catalog.h"
+#include "services/registry/duplicates.h"
 #include "services/registry/person.h"
 #include "services/registry/registration.h"
 #include "services/registry/registry_store.h"
@@ -76,7 +77,8 @@ class RegistryManager {
     RateLimiter& lookup_limiter;
   };
 
-  RegistryManager(DeploymentConfig config, units::UnitCatalog units, Deps deps);
+  RegistryManager(DeploymentConfig config, units::UnitCatalog units, Deps deps,
+                  MatchConfig match = {});
 
   // Registers `input` for `actor`, or finds the person already registered
   // (DESIGN.md §4.1). `request_hash` identifies the request body without its
@@ -133,6 +135,20 @@ class RegistryManager {
   const authz::Authorizer& authorizer() const { return authorizer_; }
 
  private:
+  // A candidate of the fuzzy pass, resolved to its final survivor.
+  struct Match {
+    std::string person_id;
+    MatchScore score;
+  };
+  // The fuzzy pass (DESIGN.md §4.2-4.5) for `record` inside `tx`: locks the
+  // record's blocking keys, reads candidates and returns those scoring at
+  // least the review threshold, best first, one per surviving person.
+  // `self` (a corrected record) and people decided DISTINCT from it are
+  // left out.
+  absl::StatusOr<std::vector<Match>> FuzzyPass(RegistryTx& tx,
+                                               const MatchRecord& record,
+                                               absl::string_view self);
+
   // The decision inside the transaction; `cached` are cache hints.
   absl::StatusOr<RegisterResult> RegisterInTx(
       RegistryTx& tx, const Principal& actor, const RequestKey& key,
@@ -169,6 +185,7 @@ class RegistryManager {
   const units::UnitCatalog units_;
   const authz::Authorizer authorizer_;
   Deps deps_;
+  const MatchConfig match_;
 };
 
 }  // namespace relief::registry

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/base/principal.h"
+#include "services/registry/duplicates.h"
 #include "services/registry/person.h"
 
 namespace relief::registry {
@@ -25,6 +26,10 @@ struct RequestKey {
 // What a registration writes besides the person.
 struct ReviewItem {
   std::string review_id;
+  // DOCUMENT_CONFLICT (documents of two people) or POSSIBLE_DUPLICATE (the
+  // fuzzy pass: `scores` in bits, one per candidate).
+  std::string kind = "DOCUMENT_CONFLICT";
+  std::vector<double> scores;
   std::string person_id;
   std::vector<std::string> candidate_ids;
   std::vector<std::string> doc_keys;
@@ -132,6 +137,27 @@ class RegistryTx {
                                    absl::string_view case_id,
                                    absl::string_view request_id,
                                    absl::Time at) = 0;
+  // The fuzzy duplicate pass (duplicates.h). Serialises transactions whose
+  // records share a blocking key (advisory locks, taken in sorted order).
+  virtual absl::Status LockBlocks(const std::vector<std::string>& blocks) = 0;
+  // People filed under any of `blocks`, at most `limit`.
+  virtual absl::StatusOr<std::vector<MatchRecord>> FindCandidates(
+      const std::vector<std::string>& blocks, int limit) = 0;
+  // People counts of `tokens` (and of everyone).
+  virtual absl::StatusOr<TokenStats> LoadTokenStats(
+      const std::vector<std::string>& tokens) = 0;
+  // Files the person under its blocking keys and counts its name tokens;
+  // Unindex undoes exactly that (before a correction re-files it).
+  virtual absl::Status IndexPerson(const MatchRecord& record) = 0;
+  virtual absl::Status UnindexPerson(const MatchRecord& record) = 0;
+  // id -> the person it was finally merged into (itself when not merged),
+  // for each of `ids` that exists.
+  virtual absl::StatusOr<absl::flat_hash_map<std::string, std::string>>
+  FinalSurvivors(const std::vector<std::string>& ids) = 0;
+  // People decided DISTINCT from `person_id`.
+  virtual absl::StatusOr<std::vector<std::string>> DistinctFrom(
+      absl::string_view person_id) = 0;
+
   // True when an open review item involves the person.
   virtual absl::StatusOr<bool> HasOpenReview(absl::string_view person_id) = 0;
 

@@ -602,10 +602,14 @@ TEST_F(RegistryFeedE2eTest, TwoProcessesOneDenseSequenceAcrossLeaderKill) {
         rv1::RegisterResponse resp;
         grpc::Status s = Register(
             stub, admin,
-            Person(absl::StrCat("two-", t, "-", i), "Phạm Văn Đồng",
+            Person(absl::StrCat("two-", t, "-", i),
+                   registry::testing::DistinctName(
+                       "Phạm Văn", Cccd(1000 + t * 100 + i)),
                    Cccd(1000 + t * 100 + i)),
             &resp);
         if (!s.ok() || resp.outcome() != rv1::REGISTER_OUTCOME_CREATED) {
+          ADD_FAILURE() << s.error_code() << " " << s.error_message() << " "
+                        << resp.ShortDebugString();
           ++failures;
         }
       }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/time/clock.h"
+#include "services/registry/testing/distinct_person.h"
 #include "grpcpp/client_context.h"
 #include "relief/registry/v1/registry.grpc.pb.h"
 
@@ -17,10 +18,15 @@ inline rv1::RegisterRequest SampleRegistration(const std::string& request_id,
                                                const std::string& cccd) {
   rv1::RegisterRequest r;
   r.set_request_id(request_id);
-  r.set_full_name("Trần Thị Hồng Nhung");
-  r.mutable_birth_date()->set_year(1995);
-  r.mutable_birth_date()->set_month(10);
-  r.mutable_birth_date()->set_day(2);
+  // Another person for every CCCD (or request): the fuzzy duplicate pass
+  // must not take test people for one another.
+  const std::string seed = cccd.empty() ? request_id : cccd;
+  r.set_full_name(registry::testing::DistinctName("Trần Thị", seed));
+  auto dob = registry::testing::DistinctBirthDate(seed);
+  dob.year = registry::testing::YearFromCccd(cccd, dob.year);
+  r.mutable_birth_date()->set_year(dob.year);
+  r.mutable_birth_date()->set_month(dob.month);
+  r.mutable_birth_date()->set_day(dob.day);
   r.set_sex(rv1::SEX_FEMALE);
   if (!cccd.empty()) {
     auto* d = r.add_documents();
