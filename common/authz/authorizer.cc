@@ -59,8 +59,13 @@ absl::Status Authorizer::Check(const Principal& principal,
 
 std::vector<std::string> Authorizer::CommunesInScope(
     const Principal& principal) const {
+  return CommunesUnder(principal.scope);
+}
+
+std::vector<std::string> Authorizer::CommunesUnder(
+    absl::string_view unit_code) const {
   std::vector<std::string> out;
-  const units::Unit* root = units_.Find(principal.scope);
+  const units::Unit* root = units_.Find(unit_code);
   if (root == nullptr) return out;
   std::vector<const units::Unit*> stack = {root};
   while (!stack.empty()) {

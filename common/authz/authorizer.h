@@ -69,6 +69,8 @@ class Authorizer {
 
   // The communes a unit-scoped principal reaches (for list filters), sorted.
   std::vector<std::string> CommunesInScope(const Principal& principal) const;
+  // The communes of unit `unit_code` (itself when a commune), sorted.
+  std::vector<std::string> CommunesUnder(absl::string_view unit_code) const;
 
   const std::vector<Rule>& rules() const { return rules_; }
 

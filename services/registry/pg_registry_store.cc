@@ -95,6 +95,32 @@ std::vector<std::string> ParseArray(const pqxx::field& f) {
   return out;
 }
 
+std::vector<double> ParseDoubles(const pqxx::field& f) {
+  std::vector<double> out;
+  for (const std::string& s : ParseArray(f)) out.push_back(std::stod(s));
+  return out;
+}
+
+constexpr absl::string_view kReviewColumns =
+    "review_id, kind, state, person_id, candidate_ids, scores, doc_keys,"
+    " home_commune_code, (extract(epoch FROM created_at) * 1000000)::bigint,"
+    " decision, same_as";
+
+ReviewRow ReadReview(const pqxx::row& r) {
+  return {.review_id = Text(r[0]),
+          .kind = Text(r[1]),
+          .open = Text(r[2]) == "OPEN",
+          .person_id = Text(r[3]),
+          .candidate_ids = ParseArray(r[4]),
+          .scores = ParseDoubles(r[5]),
+          .doc_keys = ParseArray(r[6]),
+          .home_commune_code = Text(r[7]),
+          .created_at = absl::FromUnixMicros(r[8].as<int64_t>()),
+          .decision = Text(r[9]),
+          .same_as = Text(r[10])};
+}
+
+
 absl::StatusOr<Person> Load(pqxx::transaction_base& tx,
                             absl::string_view person_id) {
   const std::string id(person_id);
@@ -453,6 +479,285 @@ class PgRegistryTx final : public RegistryTx {
     return out;
   }
 
+  absl::StatusOr<ReviewRow> LockReview(absl::string_view review_id) override {
+    absl::StatusOr<ReviewRow> out;
+    absl::Status s = Guard([&] {
+      pqxx::result r = tx_.exec_params(
+          absl::StrCat("SELECT ", kReviewColumns,
+                       " FROM registry.reviews WHERE review_id = $1 FOR UPDATE"),
+          std::string(review_id));
+      if (r.empty()) {
+        out = absl::NotFoundError(absl::StrCat("no review ", review_id));
+      } else {
+        out = ReadReview(r[0]);
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::Status CloseReview(absl::string_view review_id,
+                           absl::string_view decision, absl::string_view same_as,
+                           const Principal& actor, absl::string_view reason,
+                           absl::string_view request_id, absl::Time at) override {
+    return Guard([&] {
+      tx_.exec_params(
+          "UPDATE registry.reviews SET state = 'DECIDED', decision = $2,"
+          " same_as = $3, decided_at = to_timestamp($4::double precision /"
+          " 1000000), decided_by = $5, decision_reason = $6,"
+          " decision_request_id = $7 WHERE review_id = $1",
+          std::string(review_id), std::string(decision),
+          OrNull(std::string(same_as)), absl::ToUnixMicros(at), actor.subject,
+          std::string(reason), std::string(request_id));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status RememberDistinct(absl::string_view a, absl::string_view b,
+                                const Principal& actor,
+                                absl::string_view review_id,
+                                absl::Time at) override {
+    std::string lo(a), hi(b);
+    if (hi < lo) std::swap(lo, hi);
+    return Guard([&] {
+      tx_.exec_params(
+          "INSERT INTO registry.distinct_pairs (a, b, decided_at, decided_by,"
+          " review_id) VALUES ($1, $2, to_timestamp($3::double precision /"
+          " 1000000), $4, $5) ON CONFLICT DO NOTHING",
+          lo, hi, absl::ToUnixMicros(at), actor.subject,
+          OrNull(std::string(review_id)));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::vector<std::string>> MergeInto(
+      const MergeRecord& m, const Principal& actor, absl::string_view reason,
+      absl::string_view request_id, absl::Time at) override {
+    std::vector<std::string> moot;
+    absl::Status s = Guard([&]() -> absl::Status {
+      // History first, so the MERGED row below stays with the merged record.
+      const pqxx::result history = tx_.exec_params(
+          "UPDATE registry.person_history SET person_id = $2 WHERE person_id"
+          " = $1 RETURNING id",
+          m.merged_id, m.survivor_id);
+      std::vector<std::string> history_ids;
+      for (const auto& r : history) history_ids.push_back(Text(r[0]));
+      // Documents the survivor does not have yet.
+      const pqxx::result docs = tx_.exec_params(
+          "UPDATE registry.documents d SET person_id = $2 WHERE d.person_id ="
+          " $1 AND NOT EXISTS (SELECT 1 FROM registry.documents s WHERE"
+          " s.person_id = $2 AND s.doc_type = d.doc_type AND s.number ="
+          " d.number) RETURNING doc_type, number",
+          m.merged_id, m.survivor_id);
+      std::vector<std::string> moved_docs;
+      for (const auto& r : docs) {
+        moved_docs.push_back(absl::StrCat(Text(r[0]), "|", Text(r[1])));
+      }
+      // Relatives, numbered after the survivor's own.
+      const pqxx::result rels = tx_.exec_params(
+          "WITH base AS (SELECT coalesce(max(ordinal), -1) AS top FROM"
+          " registry.relatives WHERE person_id = $2),"
+          " moved AS (UPDATE registry.relatives r SET person_id = $2,"
+          "  ordinal = (SELECT top FROM base) + 1 + r.ordinal"
+          "  WHERE r.person_id = $1 RETURNING r.ordinal)"
+          " SELECT ordinal - (SELECT top FROM base) - 1, ordinal FROM moved",
+          m.merged_id, m.survivor_id);
+      std::vector<std::string> rel_from, rel_to;
+      for (const auto& r : rels) {
+        rel_from.push_back(Text(r[0]));
+        rel_to.push_back(Text(r[1]));
+      }
+      // Open items about the merged record now concern the survivor.
+      const pqxx::result reviews = tx_.exec_params(
+          "SELECT review_id, person_id, candidate_ids, scores FROM"
+          " registry.reviews WHERE state = 'OPEN' AND (person_id = $1 OR"
+          " candidate_ids @> ARRAY[$1::uuid]) FOR UPDATE",
+          m.merged_id);
+      RELIEF_RETURN_IF_ERROR(ChangeState(m.merged_id, m.state_before,
+                                         PersonState::kMerged, actor, reason,
+                                         "", request_id, at));
+      tx_.exec_params(
+          "UPDATE registry.persons SET merged_into = $2 WHERE person_id = $1",
+          m.merged_id, m.survivor_id);
+      tx_.exec_params(
+          "INSERT INTO registry.merges (merge_id, merged_id, survivor_id,"
+          " review_id, state_before, moved_documents, relatives_from,"
+          " relatives_to, moved_history, at, actor, reason, request_id)"
+          " VALUES ($1, $2, $3, $4, $5, $6::text[], $7::smallint[],"
+          " $8::smallint[], $9::bigint[], to_timestamp($10::double precision"
+          " / 1000000), $11, $12, $13)",
+          m.merge_id, m.merged_id, m.survivor_id, OrNull(m.review_id),
+          static_cast<int>(m.state_before), ArrayLiteral(moved_docs),
+          ArrayLiteral(rel_from), ArrayLiteral(rel_to),
+          ArrayLiteral(history_ids), absl::ToUnixMicros(at), actor.subject,
+          std::string(reason), std::string(request_id));
+      for (const auto& r : reviews) {
+        const std::string review_id = Text(r[0]);
+        if (review_id == m.review_id) continue;
+        tx_.exec_params(
+            "INSERT INTO registry.merge_moved_reviews (merge_id, review_id,"
+            " person_id, candidate_ids, scores) VALUES ($1, $2, $3,"
+            " $4::uuid[], $5::double precision[])",
+            m.merge_id, review_id, Text(r[1]), Text(r[2]), Text(r[3]));
+        // Re-point, then drop the item's own record from its candidates.
+        const pqxx::row after = tx_.exec_params1(
+            "UPDATE registry.reviews SET"
+            " person_id = CASE WHEN person_id = $2 THEN $3::uuid ELSE"
+            "  person_id END,"
+            " candidate_ids = array_remove(array_replace(candidate_ids,"
+            "  $2::uuid, $3::uuid), CASE WHEN person_id IN ($2::uuid, $3::uuid)"
+            "  THEN $3::uuid ELSE NULL END)"
+            " WHERE review_id = $1 RETURNING cardinality(candidate_ids)",
+            review_id, m.merged_id, m.survivor_id);
+        if (after[0].as<int>() == 0) {
+          RELIEF_RETURN_IF_ERROR(CloseReview(review_id, "MOOT", "", actor,
+                                             reason, request_id, at));
+          moot.push_back(review_id);
+        }
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return moot;
+  }
+
+  absl::StatusOr<std::optional<MergeRecord>> LastMerge(
+      absl::string_view merged_id) override {
+    std::optional<MergeRecord> out;
+    absl::Status s = Guard([&] {
+      pqxx::result r = tx_.exec_params(
+          "SELECT merge_id, survivor_id, review_id, state_before FROM"
+          " registry.merges WHERE merged_id = $1 AND undone_at IS NULL"
+          " ORDER BY at DESC LIMIT 1",
+          std::string(merged_id));
+      if (!r.empty()) {
+        out = MergeRecord{.merge_id = Text(r[0][0]),
+                          .merged_id = std::string(merged_id),
+                          .survivor_id = Text(r[0][1]),
+                          .review_id = Text(r[0][2]),
+                          .state_before =
+                              static_cast<PersonState>(r[0][3].as<int>())};
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::Status UndoMerge(const MergeRecord& m, const Principal& actor,
+                         absl::string_view reason, absl::string_view request_id,
+                         absl::Time at) override {
+    return Guard([&]() -> absl::Status {
+      tx_.exec_params(
+          "UPDATE registry.documents d SET person_id = $1 FROM registry.merges"
+          " g WHERE g.merge_id = $3 AND d.person_id = $2 AND"
+          " (d.doc_type::text || '|' || d.number) = ANY(g.moved_documents)",
+          m.merged_id, m.survivor_id, m.merge_id);
+      tx_.exec_params(
+          "UPDATE registry.relatives r SET person_id = $1, ordinal ="
+          " g.relatives_from[array_position(g.relatives_to, r.ordinal)]"
+          " FROM registry.merges g WHERE g.merge_id = $3 AND r.person_id = $2"
+          " AND r.ordinal = ANY(g.relatives_to)",
+          m.merged_id, m.survivor_id, m.merge_id);
+      tx_.exec_params(
+          "UPDATE registry.person_history h SET person_id = $1 FROM"
+          " registry.merges g WHERE g.merge_id = $3 AND h.person_id = $2 AND"
+          " h.id = ANY(g.moved_history)",
+          m.merged_id, m.survivor_id, m.merge_id);
+      // Items the merge re-pointed (or closed as moot) are as they were.
+      tx_.exec_params(
+          "UPDATE registry.reviews r SET person_id = o.person_id,"
+          " candidate_ids = o.candidate_ids, scores = o.scores,"
+          " state = CASE WHEN r.decision = 'MOOT' THEN 'OPEN' ELSE r.state END,"
+          " decision = CASE WHEN r.decision = 'MOOT' THEN NULL ELSE"
+          "  r.decision END"
+          " FROM registry.merge_moved_reviews o WHERE o.merge_id = $1 AND"
+          " o.review_id = r.review_id AND (r.state = 'OPEN' OR r.decision ="
+          " 'MOOT')",
+          m.merge_id);
+      tx_.exec_params(
+          "UPDATE registry.persons SET merged_into = NULL WHERE person_id = $1",
+          m.merged_id);
+      RELIEF_RETURN_IF_ERROR(ChangeState(m.merged_id, PersonState::kMerged,
+                                         m.state_before, actor, reason, "",
+                                         request_id, at));
+      tx_.exec_params(
+          "UPDATE registry.merges SET undone_at = to_timestamp($2::double"
+          " precision / 1000000), undone_by = $3, undo_reason = $4 WHERE"
+          " merge_id = $1",
+          m.merge_id, absl::ToUnixMicros(at), actor.subject,
+          std::string(reason));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::vector<std::string>> MergedInto(
+      absl::string_view person_id) override {
+    std::vector<std::string> out;
+    absl::Status s = Guard([&] {
+      for (const auto& r : tx_.exec_params(
+               "WITH RECURSIVE merged (id, depth) AS ("
+               "  SELECT person_id, 1 FROM registry.persons WHERE merged_into"
+               "  = $1::uuid"
+               "  UNION ALL"
+               "  SELECT p.person_id, m.depth + 1 FROM merged m JOIN"
+               "  registry.persons p ON p.merged_into = m.id WHERE m.depth <"
+               "  1000)"
+               " SELECT id FROM merged ORDER BY id",
+               std::string(person_id))) {
+        out.push_back(Text(r[0]));
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::Status UpdatePerson(const Person& p,
+                            const std::vector<std::string>& fields,
+                            absl::string_view before_proto,
+                            const Principal& actor, absl::string_view reason,
+                            absl::string_view request_id,
+                            absl::Time at) override {
+    return Guard([&] {
+      tx_.exec_params(
+          "UPDATE registry.persons SET full_name = $2, name_key = $3,"
+          " birth_year = $4, birth_month = $5, birth_day = $6, sex = $7,"
+          " phone = $8, home_commune_code = $9, home_district_code = $10,"
+          " home_province_code = $11, host_province_code = $12,"
+          " host_district_code = $13, street = $14, need_kind = $15,"
+          " need_note = $16, updated_at = to_timestamp($17::double precision"
+          " / 1000000) WHERE person_id = $1",
+          p.id, p.full_name, text::MatchKey(p.full_name), p.birth_date.year,
+          p.birth_date.month, p.birth_date.day, static_cast<int>(p.sex),
+          OrNull(p.phone), p.home_commune_code, p.home_district_code,
+          p.home_province_code, p.host_province_code,
+          OrNull(p.host_district_code), OrNull(p.street),
+          static_cast<int>(p.need_kind), OrNull(p.need_note),
+          absl::ToUnixMicros(at));
+      tx_.exec_params("DELETE FROM registry.relatives WHERE person_id = $1",
+                      p.id);
+      for (size_t i = 0; i < p.relatives.size(); ++i) {
+        const Relative& rel = p.relatives[i];
+        tx_.exec_params(
+            "INSERT INTO registry.relatives (person_id, ordinal, name,"
+            " relationship, phone) VALUES ($1, $2, $3, $4, $5)",
+            p.id, static_cast<int>(i), rel.name, rel.relationship,
+            OrNull(rel.phone));
+      }
+      tx_.exec_params(
+          "INSERT INTO registry.person_corrections (person_id, fields, before,"
+          " at, actor, reason, request_id) VALUES ($1, $2::text[], $3,"
+          " to_timestamp($4::double precision / 1000000), $5, $6, $7)",
+          p.id, ArrayLiteral(fields),
+          pqxx::binarystring(before_proto.data(), before_proto.size()),
+          absl::ToUnixMicros(at), actor.subject, std::string(reason),
+          std::string(request_id));
+      return absl::OkStatus();
+    });
+  }
+
   absl::StatusOr<bool> HasOpenReview(absl::string_view person_id) override {
     bool open = false;
     absl::Status s = Guard([&] {
@@ -635,6 +940,25 @@ PgRegistryStore::CountByState(absl::string_view home_commune_code) {
              std::string(home_commune_code))) {
       out.emplace_back(static_cast<PersonState>(row[0].as<int>()),
                        row[1].as<int64_t>());
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<ReviewRow>> PgRegistryStore::FindReviews(
+    const std::vector<std::string>& home_communes, absl::string_view after_id,
+    int limit) {
+  std::vector<ReviewRow> out;
+  RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    for (const auto& r : tx.exec_params(
+             absl::StrCat("SELECT ", kReviewColumns,
+                          " FROM registry.reviews WHERE state = 'OPEN' AND"
+                          " home_commune_code = ANY($1::text[]) AND ($2 = ''"
+                          " OR review_id > $2::uuid) ORDER BY review_id"
+                          " LIMIT $3"),
+             ArrayLiteral(home_communes), std::string(after_id), limit)) {
+      out.push_back(ReadReview(r));
     }
     return absl::OkStatus();
   }));

@@ -32,6 +32,9 @@ class PgRegistryStore final : public RegistryStore {
   absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
       int64_t after_position, int limit) override;
   absl::StatusOr<std::string> CacheEpoch() override;
+  absl::StatusOr<std::vector<ReviewRow>> FindReviews(
+      const std::vector<std::string>& home_communes, absl::string_view after_id,
+      int limit) override;
   absl::StatusOr<std::vector<std::pair<PersonState, int64_t>>> CountByState(
       absl::string_view home_commune_code) override;
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>>

@@ -154,6 +154,17 @@ std::vector<std::string> Registration::document_keys() const {
   return keys;
 }
 
+absl::StatusOr<Document> NormalizeDocumentOf(DocumentType type,
+                                             absl::string_view number) {
+  if (type == DocumentType::kUnspecified) {
+    return absl::InvalidArgumentError("document type required");
+  }
+  absl::StatusOr<text::NormalizedDocument> n =
+      text::NormalizeDocument(KindOf(type), number);
+  if (!n.ok()) return n.status();
+  return Document{.type = type, .number = n->number, .key = n->key};
+}
+
 absl::Status CheckRequestId(absl::string_view id) {
   if (id.empty()) return absl::InvalidArgumentError("required");
   if (id.size() > kMaxRequestIdBytes || !IsPrintableAscii(id)) {

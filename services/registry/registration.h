@@ -53,6 +53,11 @@ absl::StatusOr<Registration> NormalizeRegistration(
     const RegistrationInput& input, const units::UnitCatalog& units,
     const DeploymentConfig& config, absl::Time now);
 
+// One document as written -> its normalised number and key (a document
+// presented at a distribution point). INVALID_ARGUMENT without a field path.
+absl::StatusOr<Document> NormalizeDocumentOf(DocumentType type,
+                                             absl::string_view number);
+
 // OK when `id` is a usable request id (1..128 printable ASCII characters).
 absl::Status CheckRequestId(absl::string_view id);
 

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -85,6 +86,11 @@ constexpr absl::string_view kPoint = "point:p1;host_province:79;district:252";
 //   IssueToken      commune_officer@09157 / district_officer@243
 //   RevokeToken     a jti issued by the fixture / an unknown jti
 //   ListRevocations after 0 / after a far position
+//   Update          needs of A / of B
+//   ListReviews     unit 09157 / 08707 (a review item in each)
+//   DecideReviews   DISTINCT on the item about A / about B
+//   Unmerge         A / B (not merged: FAILED_PRECONDITION when allowed)
+//   CheckEligibility cash for A / for B
 const Cell kMatrix[] = {
     // clang-format off
     // role                method                  in scope   out of scope
@@ -240,6 +246,61 @@ const Cell kMatrix[] = {
     {"dashboard",        kMethodBulkVerify, DENIED,    DENIED},
     {"auditor",          kMethodBulkVerify, DENIED,    DENIED},
     {"service",          kMethodBulkVerify, DENIED,    DENIED},
+
+    {"admin",            kMethodUpdate, ALLOWED,   ALLOWED},
+    {"leader",           kMethodUpdate, DENIED,    DENIED},
+    {"district_officer", kMethodUpdate, ALLOWED,   DENIED},
+    {"commune_officer",  kMethodUpdate, ALLOWED,   DENIED},
+    {"point_operator",   kMethodUpdate, DENIED,    DENIED},
+    {"hotline_operator", kMethodUpdate, DENIED,    DENIED},
+    {"partner",          kMethodUpdate, DENIED,    DENIED},
+    {"dashboard",        kMethodUpdate, DENIED,    DENIED},
+    {"auditor",          kMethodUpdate, DENIED,    DENIED},
+    {"service",          kMethodUpdate, DENIED,    DENIED},
+
+    {"admin",            kMethodListReviews, OK,        OK},
+    {"leader",           kMethodListReviews, DENIED,    DENIED},
+    {"district_officer", kMethodListReviews, OK,        DENIED},
+    {"commune_officer",  kMethodListReviews, OK,        DENIED},
+    {"point_operator",   kMethodListReviews, DENIED,    DENIED},
+    {"hotline_operator", kMethodListReviews, DENIED,    DENIED},
+    {"partner",          kMethodListReviews, DENIED,    DENIED},
+    {"dashboard",        kMethodListReviews, DENIED,    DENIED},
+    {"auditor",          kMethodListReviews, DENIED,    DENIED},
+    {"service",          kMethodListReviews, DENIED,    DENIED},
+
+    {"admin",            kMethodDecideReviews, ALLOWED,   ALLOWED},
+    {"leader",           kMethodDecideReviews, DENIED,    DENIED},
+    {"district_officer", kMethodDecideReviews, ALLOWED,   DENIED},
+    {"commune_officer",  kMethodDecideReviews, ALLOWED,   DENIED},
+    {"point_operator",   kMethodDecideReviews, DENIED,    DENIED},
+    {"hotline_operator", kMethodDecideReviews, DENIED,    DENIED},
+    {"partner",          kMethodDecideReviews, DENIED,    DENIED},
+    {"dashboard",        kMethodDecideReviews, DENIED,    DENIED},
+    {"auditor",          kMethodDecideReviews, DENIED,    DENIED},
+    {"service",          kMethodDecideReviews, DENIED,    DENIED},
+
+    {"admin",            kMethodUnmerge, ALLOWED,   ALLOWED},
+    {"leader",           kMethodUnmerge, DENIED,    DENIED},
+    {"district_officer", kMethodUnmerge, ALLOWED,   DENIED},
+    {"commune_officer",  kMethodUnmerge, ALLOWED,   DENIED},
+    {"point_operator",   kMethodUnmerge, DENIED,    DENIED},
+    {"hotline_operator", kMethodUnmerge, DENIED,    DENIED},
+    {"partner",          kMethodUnmerge, DENIED,    DENIED},
+    {"dashboard",        kMethodUnmerge, DENIED,    DENIED},
+    {"auditor",          kMethodUnmerge, DENIED,    DENIED},
+    {"service",          kMethodUnmerge, DENIED,    DENIED},
+
+    {"admin",            kMethodCheckEligibility, OK,        OK},
+    {"leader",           kMethodCheckEligibility, OK,        OK},
+    {"district_officer", kMethodCheckEligibility, OK,        DENIED},
+    {"commune_officer",  kMethodCheckEligibility, OK,        DENIED},
+    {"point_operator",   kMethodCheckEligibility, OK,        OK},
+    {"hotline_operator", kMethodCheckEligibility, OK,        OK},
+    {"partner",          kMethodCheckEligibility, DENIED,    DENIED},
+    {"dashboard",        kMethodCheckEligibility, DENIED,    DENIED},
+    {"auditor",          kMethodCheckEligibility, DENIED,    DENIED},
+    {"service",          kMethodCheckEligibility, OK,        OK},
     // clang-format on
 };
 
@@ -371,6 +432,8 @@ struct Env {
   // P: sent by partner kPartner, home 09157.
   FixturePerson a, b, p;
   std::string issued_jti;
+  // Open review items about A (09157) and about B (08707).
+  std::string review_a, review_b;
 
   ~Env() {
     tokens.reset();
@@ -452,6 +515,24 @@ struct Env {
     in_p.person.partner_id = std::string(kPartner);
     in_p.person.partner_external_ref = "row-1";
     if (absl::Status s = add(in_p, "026195007777", p); !s.ok()) return s;
+
+    // One open review item in each commune (as the duplicate pass opens
+    // them); DecideReviews cases decide them DISTINCT.
+    review_a = ids->NewId();
+    review_b = ids->NewId();
+    for (const auto& [review, person, other] :
+         {std::tuple{review_a, a, p}, std::tuple{review_b, b, a}}) {
+      if (absl::Status s = db->Exec(absl::StrCat(
+              "INSERT INTO registry.reviews (review_id, kind, state, person_id,"
+              " candidate_ids, doc_keys, home_commune_code, created_at,"
+              " created_by, request_id, scores) VALUES ('", review,
+              "', 'POSSIBLE_DUPLICATE', 'OPEN', '", person.id, "', ARRAY['",
+              other.id, "'::uuid], '{}', '", person.home_commune,
+              "', now(), 'fixture', 'fixture', '{7.5}')"));
+          !s.ok()) {
+        return s;
+      }
+    }
 
     auto issued = tokens->Issue(admin,
                                 {.request_id = "fixture-token",
@@ -617,6 +698,47 @@ class RegistryAuthzTest : public ::testing::TestWithParam<Case> {
                                          request_id + "-body");
       out.status = r.status();
       out.has_target = r.ok();
+    } else if (method == kMethodUpdate) {
+      UpdateInput in{.request_id = request_id,
+                     .person_id = target.id,
+                     .reason = "authorisation matrix",
+                     .fields = {"needs"}};
+      in.values.need_kind = NeedKind::kMedical;
+      auto r = env_->manager->Update(actor, in, request_id + "-body");
+      out.status = r.status();
+      out.has_target = r.ok() && r->person.id == target.id;
+    } else if (method == kMethodListReviews) {
+      auto r = env_->manager->ListReviews(actor, target.home_commune, 100, "");
+      out.status = r.status();
+      const std::string& review =
+          c.in_scope ? env_->review_a : env_->review_b;
+      out.has_target =
+          r.ok() && std::any_of(r->reviews.begin(), r->reviews.end(),
+                                [&](const ReviewView& v) {
+                                  return v.row.review_id == review;
+                                });
+    } else if (method == kMethodDecideReviews) {
+      const std::string& review =
+          c.in_scope ? env_->review_a : env_->review_b;
+      auto r = env_->manager->DecideReviews(
+          actor, request_id, {{review, Decision::kDistinct, ""}},
+          "authorisation matrix", request_id + "-body");
+      out.status = r.status();
+      out.has_target = r.ok();
+    } else if (method == kMethodUnmerge) {
+      auto r = env_->manager->Unmerge(
+          actor,
+          {.request_id = request_id,
+           .person_id = target.id,
+           .reason = "authorisation matrix"},
+          request_id + "-body");
+      out.status = r.status();
+      out.has_target = r.ok();
+    } else if (method == kMethodCheckEligibility) {
+      auto r = env_->manager->CheckEligibility(
+          actor, {.person_id = target.id, .purpose = Purpose::kCash});
+      out.status = r.status();
+      out.has_target = r.ok() && r->canonical_person_id == target.id;
     } else {
       ADD_FAILURE() << "no call for method " << method
                     << ": teach RegistryAuthzTest::Call to make it";

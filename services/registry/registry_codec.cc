@@ -200,4 +200,190 @@ absl::StatusOr<RegisterResult> DecodeRegisterResult(absl::string_view bytes) {
   return FromProto(response);
 }
 
+namespace {
+
+v1::ReviewDecisionKind DecisionProto(absl::string_view d) {
+  if (d == "SAME") return v1::REVIEW_DECISION_SAME;
+  if (d == "DISTINCT") return v1::REVIEW_DECISION_DISTINCT;
+  if (d == "MOOT") return v1::REVIEW_DECISION_MOOT;
+  return v1::REVIEW_DECISION_UNSPECIFIED;
+}
+
+std::string DecisionName(v1::ReviewDecisionKind d) {
+  switch (d) {
+    case v1::REVIEW_DECISION_SAME:
+      return "SAME";
+    case v1::REVIEW_DECISION_DISTINCT:
+      return "DISTINCT";
+    case v1::REVIEW_DECISION_MOOT:
+      return "MOOT";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+UpdateInput FromProto(const v1::UpdateRequest& r) {
+  UpdateInput in;
+  in.request_id = r.request_id();
+  in.person_id = r.person_id();
+  in.reason = r.reason();
+  in.values = FromProto(r.person());
+  in.fields.assign(r.update_mask().paths().begin(), r.update_mask().paths().end());
+  return in;
+}
+
+void ToProto(const UpdateResult& r, v1::UpdateResponse* out) {
+  ToProto(r.person, out->mutable_person());
+  out->set_review_id(r.review_id);
+  for (const auto& id : r.matched_person_ids) out->add_matched_person_ids(id);
+  for (const auto& w : r.warnings) out->add_warnings(w);
+}
+
+std::string EncodeUpdateResult(const UpdateResult& result) {
+  v1::UpdateResponse out;
+  ToProto(result, &out);
+  return out.SerializeAsString();
+}
+
+absl::StatusOr<UpdateResult> DecodeUpdateResult(absl::string_view bytes) {
+  v1::UpdateResponse in;
+  if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InternalError("stored update answer does not parse");
+  }
+  UpdateResult r;
+  r.person = FromProto(in.person());
+  r.review_id = in.review_id();
+  r.matched_person_ids.assign(in.matched_person_ids().begin(),
+                              in.matched_person_ids().end());
+  r.warnings.assign(in.warnings().begin(), in.warnings().end());
+  return r;
+}
+
+void ToProto(const ReviewView& v, v1::Review* out) {
+  out->set_review_id(v.row.review_id);
+  out->set_kind(v.row.kind == "POSSIBLE_DUPLICATE"
+                    ? v1::REVIEW_KIND_POSSIBLE_DUPLICATE
+                    : v1::REVIEW_KIND_DOCUMENT_CONFLICT);
+  out->set_open(v.row.open);
+  ToProto(v.person, out->mutable_person());
+  for (const ReviewCandidateView& c : v.candidates) {
+    auto* o = out->add_candidates();
+    ToProto(c.person, o->mutable_person());
+    o->set_score(c.score.bits);
+    for (const FieldScore& f : c.score.fields) {
+      auto* fo = o->add_fields();
+      fo->set_field(f.field);
+      fo->set_bits(f.bits);
+      fo->set_note(f.note);
+    }
+  }
+  for (const auto& k : v.row.doc_keys) out->add_document_keys(k);
+  ToTimestamp(v.row.created_at, out->mutable_created_at());
+  out->set_decision(DecisionProto(v.row.decision));
+  out->set_same_as(v.row.same_as);
+}
+
+ReviewView FromProto(const v1::Review& in) {
+  ReviewView v;
+  v.row.review_id = in.review_id();
+  v.row.kind = in.kind() == v1::REVIEW_KIND_POSSIBLE_DUPLICATE
+                   ? "POSSIBLE_DUPLICATE"
+                   : "DOCUMENT_CONFLICT";
+  v.row.open = in.open();
+  v.person = FromProto(in.person());
+  v.row.person_id = v.person.id;
+  for (const auto& c : in.candidates()) {
+    ReviewCandidateView cv{.person = FromProto(c.person())};
+    cv.score.bits = c.score();
+    for (const auto& f : c.fields()) {
+      cv.score.fields.push_back({f.field(), f.bits(), f.note()});
+    }
+    v.row.candidate_ids.push_back(cv.person.id);
+    v.row.scores.push_back(c.score());
+    v.candidates.push_back(std::move(cv));
+  }
+  v.row.doc_keys.assign(in.document_keys().begin(), in.document_keys().end());
+  v.row.home_commune_code = v.person.home_commune_code;
+  v.row.created_at = FromTimestamp(in.created_at());
+  v.row.decision = DecisionName(in.decision());
+  v.row.same_as = in.same_as();
+  return v;
+}
+
+std::string EncodeReviewViews(const std::vector<ReviewView>& reviews) {
+  v1::DecideReviewsResponse out;
+  for (const ReviewView& v : reviews) ToProto(v, out.add_reviews());
+  return out.SerializeAsString();
+}
+
+absl::StatusOr<std::vector<ReviewView>> DecodeReviewViews(absl::string_view bytes) {
+  v1::DecideReviewsResponse in;
+  if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InternalError("stored review answer does not parse");
+  }
+  std::vector<ReviewView> out;
+  for (const auto& r : in.reviews()) out.push_back(FromProto(r));
+  return out;
+}
+
+void ToProto(const Eligibility& e, v1::Eligibility* out) {
+  out->set_eligible(e.eligible);
+  out->set_reason(static_cast<v1::IneligibleReason>(e.reason));
+  out->set_detail(e.detail);
+  out->set_canonical_person_id(e.canonical_person_id);
+  for (const auto& id : e.merged_person_ids) out->add_merged_person_ids(id);
+  out->set_state(static_cast<v1::PersonState>(e.state));
+  out->set_home_commune_code(e.home_commune_code);
+  out->set_home_district_code(e.home_district_code);
+  out->set_host_province_code(e.host_province_code);
+  out->set_host_district_code(e.host_district_code);
+  out->set_document_proves_citizenship(e.document_proves_citizenship);
+}
+
+std::string EncodePersonUpdated(const Person& after, const Person& before,
+                                const std::vector<std::string>& fields,
+                                absl::string_view review_id) {
+  v1::PersonUpdated e;
+  e.set_person_id(after.id);
+  for (const auto& f : fields) e.add_fields(f);
+  e.set_home_commune_code(after.home_commune_code);
+  e.set_previous_home_commune_code(before.home_commune_code);
+  e.set_host_province_code(after.host_province_code);
+  e.set_review_id(std::string(review_id));
+  return e.SerializeAsString();
+}
+
+std::string EncodePersonMerged(const Person& merged,
+                               absl::string_view survivor_id,
+                               absl::string_view review_id) {
+  v1::PersonMerged e;
+  e.set_merged_person_id(merged.id);
+  e.set_survivor_person_id(std::string(survivor_id));
+  e.set_review_id(std::string(review_id));
+  e.set_home_commune_code(merged.home_commune_code);
+  return e.SerializeAsString();
+}
+
+std::string EncodePersonUnmerged(const Person& person,
+                                 absl::string_view former_survivor_id) {
+  v1::PersonUnmerged e;
+  e.set_person_id(person.id);
+  e.set_former_survivor_person_id(std::string(former_survivor_id));
+  e.set_restored_state(static_cast<v1::PersonState>(person.state));
+  return e.SerializeAsString();
+}
+
+std::string EncodeReviewDecided(const ReviewRow& row, absl::string_view decision,
+                                absl::string_view same_as) {
+  v1::ReviewDecided e;
+  e.set_review_id(row.review_id);
+  e.set_decision(DecisionProto(decision));
+  e.set_person_id(row.person_id);
+  e.set_same_as(std::string(same_as));
+  e.set_home_commune_code(row.home_commune_code);
+  return e.SerializeAsString();
+}
+
 }  // namespace relief::registry

@@ -9,6 +9,7 @@
 #include "relief/registry/v1/registry.pb.h"
 #include "services/registry/person.h"
 #include "services/registry/registration.h"
+#include "services/registry/registry_manager.h"
 
 namespace relief::registry {
 
@@ -41,6 +42,29 @@ std::string EncodePersonRegistered(const RegisterResult& result);
 std::string EncodeRegisterResult(const RegisterResult& result);
 // INTERNAL when `bytes` do not parse.
 absl::StatusOr<RegisterResult> DecodeRegisterResult(absl::string_view bytes);
+
+// Corrections, reviews, eligibility.
+UpdateInput FromProto(const v1::UpdateRequest& request);
+void ToProto(const UpdateResult& result, v1::UpdateResponse* out);
+std::string EncodeUpdateResult(const UpdateResult& result);
+absl::StatusOr<UpdateResult> DecodeUpdateResult(absl::string_view bytes);
+void ToProto(const ReviewView& review, v1::Review* out);
+ReviewView FromProto(const v1::Review& review);
+std::string EncodeReviewViews(const std::vector<ReviewView>& reviews);
+absl::StatusOr<std::vector<ReviewView>> DecodeReviewViews(absl::string_view bytes);
+void ToProto(const Eligibility& e, v1::Eligibility* out);
+
+// Event payloads (ids and codes only).
+std::string EncodePersonUpdated(const Person& after, const Person& before,
+                                const std::vector<std::string>& fields,
+                                absl::string_view review_id);
+std::string EncodePersonMerged(const Person& merged,
+                               absl::string_view survivor_id,
+                               absl::string_view review_id);
+std::string EncodePersonUnmerged(const Person& person,
+                                 absl::string_view former_survivor_id);
+std::string EncodeReviewDecided(const ReviewRow& row, absl::string_view decision,
+                                absl::string_view same_as);
 
 }  // namespace relief::registry
 

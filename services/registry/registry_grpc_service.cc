@@ -186,6 +186,86 @@ grpc::Status RegistryGrpcService::BulkVerify(
   return grpc::Status::OK;
 }
 
+grpc::Status RegistryGrpcService::Update(grpc::ServerContext* context,
+                                         const v1::UpdateRequest* r,
+                                         v1::UpdateResponse* response) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  auto result = manager->Update(actor, FromProto(*r), RequestBodyHash(*r));
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  ToProto(*result, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::ListReviews(
+    grpc::ServerContext* context, const v1::ListReviewsRequest* r,
+    v1::ReviewPage* response) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  auto page = manager->ListReviews(actor, r->unit_code(), r->page_size(),
+                                   r->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const ReviewView& v : page->reviews) ToProto(v, response->add_reviews());
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::DecideReviews(
+    grpc::ServerContext* context, const v1::DecideReviewsRequest* r,
+    v1::DecideReviewsResponse* response) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  std::vector<DecisionInput> decisions;
+  for (const auto& d : r->decisions()) {
+    const Decision kind = d.decision() == v1::REVIEW_DECISION_SAME
+                              ? Decision::kSame
+                          : d.decision() == v1::REVIEW_DECISION_DISTINCT
+                              ? Decision::kDistinct
+                              : Decision::kUnspecified;
+    decisions.push_back({d.review_id(), kind, d.same_as()});
+  }
+  auto views = manager->DecideReviews(actor, r->request_id(), decisions,
+                                      r->reason(), RequestBodyHash(*r));
+  if (!views.ok()) return ToGrpcStatus(views.status());
+  for (const ReviewView& v : *views) ToProto(v, response->add_reviews());
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::Unmerge(grpc::ServerContext* context,
+                                          const v1::UnmergeRequest* r,
+                                          v1::Person* response) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  auto p = manager->Unmerge(actor, {r->request_id(), r->person_id(), r->reason(), ""},
+                            RequestBodyHash(*r));
+  if (!p.ok()) return ToGrpcStatus(p.status());
+  ToProto(*p, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::CheckEligibility(
+    grpc::ServerContext* context, const v1::CheckEligibilityRequest* r,
+    v1::Eligibility* response) {
+  auto call = Begin(*context);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  auto& [manager, actor] = *call;
+  EligibilityInput in{.person_id = r->person_id(),
+                      .purpose = static_cast<Purpose>(r->purpose())};
+  if (r->has_presented_document()) {
+    in.presented = {
+        .type = static_cast<DocumentType>(r->presented_document().type()),
+        .number = r->presented_document().number()};
+  }
+  auto e = manager->CheckEligibility(actor, in);
+  if (!e.ok()) return ToGrpcStatus(e.status());
+  ToProto(*e, response);
+  return grpc::Status::OK;
+}
+
 grpc::ServerWriteReactor<::relief::events::v1::Event>*
 RegistryGrpcService::Subscribe(
     grpc::CallbackServerContext* context,

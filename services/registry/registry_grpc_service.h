@@ -57,6 +57,21 @@ class RegistryGrpcService final
   grpc::Status BulkVerify(grpc::ServerContext* context,
                           const v1::BulkVerifyRequest* request,
                           v1::BulkVerifyResponse* response) override;
+  grpc::Status Update(grpc::ServerContext* context,
+                      const v1::UpdateRequest* request,
+                      v1::UpdateResponse* response) override;
+  grpc::Status ListReviews(grpc::ServerContext* context,
+                           const v1::ListReviewsRequest* request,
+                           v1::ReviewPage* response) override;
+  grpc::Status DecideReviews(grpc::ServerContext* context,
+                             const v1::DecideReviewsRequest* request,
+                             v1::DecideReviewsResponse* response) override;
+  grpc::Status Unmerge(grpc::ServerContext* context,
+                       const v1::UnmergeRequest* request,
+                       v1::Person* response) override;
+  grpc::Status CheckEligibility(grpc::ServerContext* context,
+                                const v1::CheckEligibilityRequest* request,
+                                v1::Eligibility* response) override;
   grpc::ServerWriteReactor<::relief::events::v1::Event>* Subscribe(
       grpc::CallbackServerContext* context,
       const ::relief::events::v1::SubscribeRequest* request) override;

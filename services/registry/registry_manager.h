@@ -59,6 +59,84 @@ struct TransitionInput {
   std::string case_id;  // Reopen only: the appeal case, if any
 };
 
+// A review item as the officer sees it: the record and each candidate side
+// by side, with per-field scores.
+struct ReviewCandidateView {
+  Person person;
+  MatchScore score;
+};
+struct ReviewView {
+  ReviewRow row;
+  Person person;
+  std::vector<ReviewCandidateView> candidates;
+};
+struct ReviewPage {
+  std::vector<ReviewView> reviews;
+  std::string next_page_token;
+};
+
+enum class Decision { kUnspecified = 0, kSame = 1, kDistinct = 2 };
+struct DecisionInput {
+  std::string review_id;
+  Decision decision = Decision::kUnspecified;
+  // SAME: the candidate the record is (optional with one candidate).
+  std::string same_as;
+};
+
+// Update's paths (registry.proto UpdateRequest).
+inline constexpr absl::string_view kUpdatableFields[] = {
+    "full_name", "birth_date", "sex", "phone", "home_commune_code",
+    "current_address", "needs", "relatives"};
+
+struct UpdateInput {
+  std::string request_id;
+  std::string person_id;
+  std::string reason;
+  // New values (raw, as for a registration) of the fields named in `fields`.
+  Person values;
+  std::vector<std::string> fields;
+};
+
+struct UpdateResult {
+  Person person;
+  std::string review_id;
+  std::vector<std::string> matched_person_ids;
+  std::vector<std::string> warnings;
+};
+
+enum class Purpose { kUnspecified = 0, kCash = 1, kRice = 2 };
+enum class IneligibleReason {
+  kNone = 0,
+  kNotVerified = 1,
+  kMerged = 2,
+  kWithdrawn = 3,
+  kRejected = 4,
+  kReviewOpen = 5,
+  kDocumentNotThisPerson = 6,
+  kNoCitizenshipDocument = 7,
+};
+
+struct EligibilityInput {
+  std::string person_id;
+  Purpose purpose = Purpose::kUnspecified;
+  // The document shown (rice); type kUnspecified: none.
+  Document presented;
+};
+
+struct Eligibility {
+  bool eligible = false;
+  IneligibleReason reason = IneligibleReason::kNone;
+  std::string detail;
+  std::string canonical_person_id;
+  std::vector<std::string> merged_person_ids;
+  PersonState state = PersonState::kUnspecified;
+  std::string home_commune_code;
+  std::string home_district_code;
+  std::string host_province_code;
+  std::string host_district_code;
+  bool document_proves_citizenship = false;
+};
+
 struct LookupResult {
   bool known = false;
   PersonState state = PersonState::kUnspecified;
@@ -127,6 +205,38 @@ class RegistryManager {
       const std::vector<std::string>& person_ids, const std::string& reason,
       absl::string_view request_hash);
 
+  // Corrects the fields named in input.fields (see registry.proto Update).
+  // INVALID_ARGUMENT (field violations, as for Register; unknown or empty
+  // mask; missing reason), NOT_FOUND, PERMISSION_DENIED (the old or the new
+  // home commune outside the scope), FAILED_PRECONDITION (MERGED).
+  absl::StatusOr<UpdateResult> Update(const Principal& actor,
+                                      const UpdateInput& input,
+                                      absl::string_view request_hash);
+
+  // Open review items of the area `unit_code` (commune, district or
+  // province), oldest first, paged.
+  absl::StatusOr<ReviewPage> ListReviews(const Principal& actor,
+                                         absl::string_view unit_code,
+                                         int page_size,
+                                         const std::string& page_token);
+
+  // Decides every item or none (FAILED_PRECONDITION / PERMISSION_DENIED
+  // naming each refused "decisions[i]"). At most 200 decisions.
+  absl::StatusOr<std::vector<ReviewView>> DecideReviews(
+      const Principal& actor, const std::string& request_id,
+      const std::vector<DecisionInput>& decisions, const std::string& reason,
+      absl::string_view request_hash);
+
+  // Undoes the latest merge of `person_id` (see registry.proto Unmerge).
+  absl::StatusOr<Person> Unmerge(const Principal& actor,
+                                 const TransitionInput& input,
+                                 absl::string_view request_hash);
+
+  // Who the person is after merges and whether they may receive `purpose`
+  // now (registry.proto CheckEligibility).
+  absl::StatusOr<Eligibility> CheckEligibility(const Principal& actor,
+                                               const EligibilityInput& input);
+
   // OK when `actor` may call `method` at all (streams, token methods);
   // PERMISSION_DENIED (audited) otherwise.
   absl::Status Authorize(const Principal& actor, absl::string_view method);
@@ -160,6 +270,15 @@ class RegistryManager {
   absl::StatusOr<Person> ApplyTransition(RegistryTx& tx, const Principal& actor,
                                          Transition t, absl::string_view method,
                                          const TransitionInput& input);
+  // Inside a transaction: decides one review item.
+  absl::StatusOr<std::string> ApplyDecision(RegistryTx& tx,
+                                            const Principal& actor,
+                                            const DecisionInput& d,
+                                            const std::string& request_id,
+                                            const std::string& reason);
+  // Loads the records of `row` and scores each candidate (per field).
+  absl::StatusOr<ReviewView> ViewOf(RegistryTx& tx, const Principal& actor,
+                                    ReviewRow row);
   // PERMISSION_DENIED statuses are audited before they are returned.
   absl::Status Denied(const Principal& actor, absl::string_view method,
                       absl::Status status, absl::string_view request_id = "");

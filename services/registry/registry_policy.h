@@ -33,6 +33,16 @@ inline constexpr absl::string_view kMethodReopen =
     "relief.registry.v1.Registry/Reopen";
 inline constexpr absl::string_view kMethodBulkVerify =
     "relief.registry.v1.Registry/BulkVerify";
+inline constexpr absl::string_view kMethodUpdate =
+    "relief.registry.v1.Registry/Update";
+inline constexpr absl::string_view kMethodListReviews =
+    "relief.registry.v1.Registry/ListReviews";
+inline constexpr absl::string_view kMethodDecideReviews =
+    "relief.registry.v1.Registry/DecideReviews";
+inline constexpr absl::string_view kMethodUnmerge =
+    "relief.registry.v1.Registry/Unmerge";
+inline constexpr absl::string_view kMethodCheckEligibility =
+    "relief.registry.v1.Registry/CheckEligibility";
 inline constexpr absl::string_view kMethodIssueToken =
     "relief.auth.v1.Tokens/IssueToken";
 inline constexpr absl::string_view kMethodRevokeToken =

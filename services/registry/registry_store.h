@@ -36,6 +36,30 @@ struct ReviewItem {
   std::string home_commune_code;
 };
 
+// A review item as stored.
+struct ReviewRow {
+  std::string review_id;
+  std::string kind;  // DOCUMENT_CONFLICT or POSSIBLE_DUPLICATE
+  bool open = true;
+  std::string person_id;
+  std::vector<std::string> candidate_ids;
+  std::vector<double> scores;  // POSSIBLE_DUPLICATE: one per candidate
+  std::vector<std::string> doc_keys;
+  std::string home_commune_code;
+  absl::Time created_at;
+  std::string decision;  // SAME, DISTINCT, MOOT; empty while open
+  std::string same_as;
+};
+
+// Provenance of a SAME decision (registry.merges).
+struct MergeRecord {
+  std::string merge_id;
+  std::string merged_id;
+  std::string survivor_id;
+  std::string review_id;
+  PersonState state_before = PersonState::kUnspecified;
+};
+
 // An event for the outbox (ids and codes only).
 struct DomainEvent {
   std::string type;          // e.g. "relief.registry.PersonRegistered"
@@ -158,6 +182,52 @@ class RegistryTx {
   virtual absl::StatusOr<std::vector<std::string>> DistinctFrom(
       absl::string_view person_id) = 0;
 
+  // The review queue. LockReview: NOT_FOUND when absent.
+  virtual absl::StatusOr<ReviewRow> LockReview(absl::string_view review_id) = 0;
+  virtual absl::Status CloseReview(absl::string_view review_id,
+                                   absl::string_view decision,
+                                   absl::string_view same_as,
+                                   const Principal& actor,
+                                   absl::string_view reason,
+                                   absl::string_view request_id,
+                                   absl::Time at) = 0;
+  // Remembers that `a` and `b` are two people (never flagged again).
+  virtual absl::Status RememberDistinct(absl::string_view a,
+                                        absl::string_view b,
+                                        const Principal& actor,
+                                        absl::string_view review_id,
+                                        absl::Time at) = 0;
+  // Merges `merged` into `survivor` (both locked by the caller): history,
+  // documents the survivor lacks, relatives and open review items move;
+  // `merged` becomes MERGED pointing at `survivor`; provenance is stored
+  // under `merge.merge_id`. Returns the review items the move made moot
+  // (closed: about one person only).
+  virtual absl::StatusOr<std::vector<std::string>> MergeInto(
+      const MergeRecord& merge, const Principal& actor,
+      absl::string_view reason, absl::string_view request_id,
+      absl::Time at) = 0;
+  // The latest merge of `merged_id` not yet undone.
+  virtual absl::StatusOr<std::optional<MergeRecord>> LastMerge(
+      absl::string_view merged_id) = 0;
+  // Puts back what `merge` moved and restores the state before it.
+  virtual absl::Status UndoMerge(const MergeRecord& merge,
+                                 const Principal& actor,
+                                 absl::string_view reason,
+                                 absl::string_view request_id,
+                                 absl::Time at) = 0;
+  // Every id whose merge chain ends at `person_id` (not itself).
+  virtual absl::StatusOr<std::vector<std::string>> MergedInto(
+      absl::string_view person_id) = 0;
+  // Writes the corrected fields of `after` (same id as `before`) and keeps
+  // `before_proto` (the record before, serialized) with who, when and why.
+  virtual absl::Status UpdatePerson(const Person& after,
+                                    const std::vector<std::string>& fields,
+                                    absl::string_view before_proto,
+                                    const Principal& actor,
+                                    absl::string_view reason,
+                                    absl::string_view request_id,
+                                    absl::Time at) = 0;
+
   // True when an open review item involves the person.
   virtual absl::StatusOr<bool> HasOpenReview(absl::string_view person_id) = 0;
 
@@ -206,6 +276,11 @@ class RegistryStore {
   // How many people of `home_commune_code` are in each state.
   virtual absl::StatusOr<std::vector<std::pair<PersonState, int64_t>>>
   CountByState(absl::string_view home_commune_code) = 0;
+  // Open review items about people of `home_communes`, in review id
+  // (creation) order after `after_id`.
+  virtual absl::StatusOr<std::vector<ReviewRow>> FindReviews(
+      const std::vector<std::string>& home_communes, absl::string_view after_id,
+      int limit) = 0;
   // Reads people matching `query`, at most query.limit, in key order.
   virtual absl::StatusOr<std::vector<Person>> FindPeople(
       const PeopleQuery& query) = 0;

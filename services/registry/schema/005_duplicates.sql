@@ -83,3 +83,17 @@ CREATE TABLE merge_moved_reviews (
   PRIMARY KEY (merge_id, review_id)
 );
 CREATE INDEX distinct_pairs_b ON distinct_pairs (b);
+
+-- Every correction (Update): who, when, why, which fields, and the record as
+-- it was before (registry.v1.Person, serialized).
+CREATE TABLE person_corrections (
+  id          bigserial   PRIMARY KEY,
+  person_id   uuid        NOT NULL REFERENCES persons (person_id),
+  fields      text[]      NOT NULL,
+  before      bytea       NOT NULL,
+  at          timestamptz NOT NULL,
+  actor       text        NOT NULL,
+  reason      text        NOT NULL,
+  request_id  text        NOT NULL
+);
+CREATE INDEX person_corrections_person ON person_corrections (person_id, id);

@@ -1,0 +1,599 @@
+// RegistryManager: corrections, the review queue, merges and eligibility
+// ([3/8], DESIGN.md §4.6). The registration path is in registry_manager.cc.
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/base/status.h"
+#include "services/registry/registry_codec.h"
+#include "services/registry/registry_manager.h"
+#include "services/registry/registry_policy.h"
+
+namespace relief::registry {
+namespace {
+
+constexpr size_t kMaxDecisions = 200;
+
+// "person." + every field path of an INVALID_ARGUMENT (Update's values are
+// under `person`); other statuses unchanged.
+absl::Status UnderPerson(absl::Status s) {
+  std::vector<FieldViolation> v = GetFieldViolations(s);
+  if (v.empty()) return s;
+  for (FieldViolation& f : v) f.field = absl::StrCat("person.", f.field);
+  return WithViolations(s.code(), std::move(v));
+}
+
+bool Has(const std::vector<std::string>& fields, absl::string_view f) {
+  return std::find(fields.begin(), fields.end(), f) != fields.end();
+}
+
+// Documents that prove home-province citizenship; the operator checks the
+// address printed on them.
+bool ProvesCitizenship(DocumentType t) {
+  return t == DocumentType::kCccd || t == DocumentType::kCmnd ||
+         t == DocumentType::kHouseholdBook ||
+         t == DocumentType::kResidenceConfirmation;
+}
+
+}  // namespace
+
+absl::StatusOr<UpdateResult> RegistryManager::Update(
+    const Principal& actor, const UpdateInput& in,
+    absl::string_view request_hash) {
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodUpdate));
+  Violations v;
+  v.AddIfError("request_id", CheckRequestId(in.request_id));
+  if (!IsUuid(in.person_id)) v.Add("person_id", "must be a UUID");
+  if (in.reason.empty()) v.Add("reason", "required");
+  if (in.reason.size() > kMaxNoteChars) v.Add("reason", "at most 1000 bytes");
+  if (in.fields.empty()) v.Add("update_mask", "name at least one field");
+  for (const std::string& f : in.fields) {
+    if (std::find(std::begin(kUpdatableFields), std::end(kUpdatableFields), f) ==
+        std::end(kUpdatableFields)) {
+      v.Add("update_mask",
+            absl::StrCat("\"", f, "\" cannot be corrected; one of: ",
+                         absl::StrJoin(kUpdatableFields, ", ")));
+    }
+  }
+  RELIEF_RETURN_IF_ERROR(v.ToStatus());
+
+  const RequestKey key{std::string(kMethodUpdate), actor.subject,
+                       in.request_id};
+  UpdateResult result;
+  absl::Status s = deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
+    RELIEF_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                            tx.ClaimRequest(key, request_hash));
+    if (stored.has_value()) {
+      RELIEF_ASSIGN_OR_RETURN(result, DecodeUpdateResult(*stored));
+      return absl::OkStatus();
+    }
+    RELIEF_ASSIGN_OR_RETURN(Person before, tx.LockPerson(in.person_id));
+    RELIEF_RETURN_IF_ERROR(authorizer_.Check(
+        actor, kMethodUpdate,
+        {.unit_code = before.home_commune_code, .partner_id = before.partner_id}));
+    if (before.state == PersonState::kMerged) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the person was merged into ", before.merged_into,
+          "; correct that record"));
+    }
+    // The corrected record must be a valid registration as a whole.
+    RegistrationInput candidate{.request_id = in.request_id, .person = before};
+    Person& c = candidate.person;
+    const Person& n = in.values;
+    if (Has(in.fields, "full_name")) c.full_name = n.full_name;
+    if (Has(in.fields, "birth_date")) c.birth_date = n.birth_date;
+    if (Has(in.fields, "sex")) c.sex = n.sex;
+    if (Has(in.fields, "phone")) c.phone = n.phone;
+    if (Has(in.fields, "home_commune_code")) c.home_commune_code = n.home_commune_code;
+    if (Has(in.fields, "current_address")) {
+      c.host_province_code = n.host_province_code;
+      c.host_district_code = n.host_district_code;
+      c.street = n.street;
+    }
+    if (Has(in.fields, "needs")) {
+      c.need_kind = n.need_kind;
+      c.need_note = n.need_note;
+    }
+    if (Has(in.fields, "relatives")) c.relatives = n.relatives;
+    absl::StatusOr<Registration> reg =
+        NormalizeRegistration(candidate, units_, config_, deps_.clock.Now());
+    if (!reg.ok()) return UnderPerson(reg.status());
+    Person after = before;
+    const Person& norm = reg->person;
+    after.full_name = norm.full_name;
+    after.birth_date = norm.birth_date;
+    after.sex = norm.sex;
+    after.phone = norm.phone;
+    after.home_commune_code = norm.home_commune_code;
+    after.home_district_code = norm.home_district_code;
+    after.home_province_code = norm.home_province_code;
+    after.host_province_code = norm.host_province_code;
+    after.host_district_code = norm.host_district_code;
+    after.street = norm.street;
+    after.need_kind = norm.need_kind;
+    after.need_note = norm.need_note;
+    after.relatives = norm.relatives;
+    const bool moved = after.home_commune_code != before.home_commune_code;
+    if (moved) {
+      // The new home commune must be the caller's too.
+      RELIEF_RETURN_IF_ERROR(authorizer_.Check(
+          actor, kMethodUpdate,
+          {.unit_code = after.home_commune_code, .partner_id = after.partner_id}));
+    }
+    const absl::Time now = deps_.clock.Now();
+    RELIEF_RETURN_IF_ERROR(tx.UnindexPerson(ToMatchRecord(before)));
+    RELIEF_RETURN_IF_ERROR(tx.UpdatePerson(after, in.fields, EncodePeople({before}),
+                                           actor, in.reason, in.request_id, now));
+    RELIEF_RETURN_IF_ERROR(tx.IndexPerson(ToMatchRecord(after)));
+    if (moved && before.state == PersonState::kVerified) {
+      // Another commune confirms its own people.
+      RELIEF_RETURN_IF_ERROR(tx.ChangeState(
+          after.id, PersonState::kVerified, PersonState::kSubmitted, actor,
+          absl::StrCat("home commune corrected from ", before.home_commune_code,
+                       " to ", after.home_commune_code, ": ", in.reason),
+          "", in.request_id, now));
+      after.state = PersonState::kSubmitted;
+      RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+          {.type = "relief.registry.PersonStateChanged",
+           .aggregate_id = after.id,
+           .payload = EncodeStateChanged(after, PersonState::kVerified, "")}));
+    }
+    // The duplicate pass again: a likely duplicate of the corrected record
+    // opens a review item (a correction never merges by itself).
+    RELIEF_ASSIGN_OR_RETURN(std::vector<Match> matches,
+                            FuzzyPass(tx, ToMatchRecord(after), after.id));
+    if (!matches.empty()) {
+      ReviewItem review{.review_id = deps_.ids.NewId(),
+                        .kind = "POSSIBLE_DUPLICATE",
+                        .person_id = after.id,
+                        .home_commune_code = after.home_commune_code};
+      for (const Match& m : matches) {
+        review.candidate_ids.push_back(m.person_id);
+        review.scores.push_back(m.score.bits);
+      }
+      RELIEF_RETURN_IF_ERROR(tx.InsertReview(review, actor, in.request_id));
+      result.review_id = review.review_id;
+      result.matched_person_ids = review.candidate_ids;
+    }
+    RELIEF_ASSIGN_OR_RETURN(result.person, tx.LoadPerson(after.id));
+    result.warnings = reg->warnings;
+    RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+        {.type = "relief.registry.PersonUpdated",
+         .aggregate_id = after.id,
+         .payload = EncodePersonUpdated(result.person, before, in.fields,
+                                        result.review_id)}));
+    RELIEF_RETURN_IF_ERROR(tx.AppendAudit(
+        actor, {.action = "person.update",
+                .target_id = after.id,
+                .request_id = in.request_id}));
+    return tx.CompleteRequest(key, EncodeUpdateResult(result));
+  });
+  if (!s.ok()) return Denied(actor, kMethodUpdate, std::move(s), in.request_id);
+  MaskFor(actor, result.person);
+  return result;
+}
+
+absl::StatusOr<ReviewView> RegistryManager::ViewOf(RegistryTx& tx,
+                                                   const Principal& actor,
+                                                   ReviewRow row) {
+  ReviewView view;
+  RELIEF_ASSIGN_OR_RETURN(view.person, tx.LoadPerson(row.person_id));
+  std::vector<Person> candidates;
+  std::vector<std::string> tokens = NameTokens(view.person.full_name);
+  for (const std::string& id : row.candidate_ids) {
+    RELIEF_ASSIGN_OR_RETURN(Person p, tx.LoadPerson(id));
+    for (std::string& t : NameTokens(p.full_name)) tokens.push_back(std::move(t));
+    candidates.push_back(std::move(p));
+  }
+  RELIEF_ASSIGN_OR_RETURN(TokenStats stats, tx.LoadTokenStats(tokens));
+  const MatchRecord record = ToMatchRecord(view.person);
+  for (Person& p : candidates) {
+    MatchScore score = Score(record, ToMatchRecord(p), stats);
+    MaskFor(actor, p);
+    view.candidates.push_back({std::move(p), std::move(score)});
+  }
+  MaskFor(actor, view.person);
+  view.row = std::move(row);
+  return view;
+}
+
+absl::StatusOr<ReviewPage> RegistryManager::ListReviews(
+    const Principal& actor, absl::string_view unit_code, int page_size,
+    const std::string& page_token) {
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodListReviews));
+  const units::Unit* unit = units_.Find(unit_code);
+  if (unit == nullptr || !units_.Contains(config_.home_province_code, unit->code)) {
+    return InvalidArgument("unit_code",
+                           "not a unit of the home province (commune, "
+                           "district or province code)");
+  }
+  RELIEF_RETURN_IF_ERROR(Check(actor, kMethodListReviews, {.unit_code = unit->code}));
+  RELIEF_ASSIGN_OR_RETURN(const int limit, PageSize(page_size));
+  const std::string bound =
+      absl::StrCat(kMethodListReviews, "|", unit->code, "|", actor.subject, "|", limit);
+  std::string after;
+  if (!page_token.empty()) {
+    RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> key,
+                            deps_.page_tokens.Decode(page_token, bound));
+    if (key.size() != 1) return InvalidArgument("page_token", "malformed");
+    after = key[0];
+  }
+  RELIEF_ASSIGN_OR_RETURN(
+      std::vector<ReviewRow> rows,
+      deps_.store.FindReviews(authorizer_.CommunesUnder(unit->code), after,
+                              limit + 1));
+  ReviewPage page;
+  if (static_cast<int>(rows.size()) > limit) {
+    rows.resize(limit);
+    page.next_page_token = deps_.page_tokens.Encode({rows.back().review_id}, bound);
+  }
+  RELIEF_RETURN_IF_ERROR(deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
+    page.reviews.clear();
+    for (const ReviewRow& row : rows) {
+      RELIEF_ASSIGN_OR_RETURN(ReviewView view, ViewOf(tx, actor, row));
+      page.reviews.push_back(std::move(view));
+    }
+    if (!rows.empty() && SeesPersonalData(actor.role)) {
+      // Both records of every item are personal data read unmasked.
+      return tx.AppendAudit(actor, {.action = "review.list",
+                                    .target_id = std::string(unit->code),
+                                    .request_id = ""});
+    }
+    return absl::OkStatus();
+  }));
+  return page;
+}
+
+absl::StatusOr<std::string> RegistryManager::ApplyDecision(
+    RegistryTx& tx, const Principal& actor, const DecisionInput& d,
+    const std::string& request_id, const std::string& reason) {
+  RELIEF_ASSIGN_OR_RETURN(ReviewRow row, tx.LockReview(d.review_id));
+  RELIEF_RETURN_IF_ERROR(authorizer_.Check(actor, kMethodDecideReviews,
+                                           {.unit_code = row.home_commune_code}));
+  if (!row.open) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the item was already decided (", row.decision, ")"));
+  }
+  const absl::Time now = deps_.clock.Now();
+  std::string decision = "DISTINCT", same_as;
+  if (d.decision == Decision::kDistinct) {
+    for (const std::string& c : row.candidate_ids) {
+      RELIEF_RETURN_IF_ERROR(
+          tx.RememberDistinct(row.person_id, c, actor, row.review_id, now));
+    }
+  } else {
+    decision = "SAME";
+    same_as = d.same_as;
+    if (same_as.empty()) {
+      if (row.candidate_ids.size() != 1) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "same_as: the item has ", row.candidate_ids.size(),
+            " candidates; name the one the record is"));
+      }
+      same_as = row.candidate_ids[0];
+    } else if (std::find(row.candidate_ids.begin(), row.candidate_ids.end(),
+                         same_as) == row.candidate_ids.end()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("same_as: ", same_as, " is not a candidate of the item"));
+    }
+    // Chains resolve to the final survivor; the older record survives.
+    RELIEF_ASSIGN_OR_RETURN(auto finals,
+                            tx.FinalSurvivors({row.person_id, same_as}));
+    std::string a = finals[row.person_id], b = finals[same_as];
+    if (a != b) {
+      if (b < a) std::swap(a, b);  // UUIDv7: the smaller id is the older
+      // Both rows locked in id order.
+      RELIEF_ASSIGN_OR_RETURN(Person survivor, tx.LockPerson(a));
+      RELIEF_ASSIGN_OR_RETURN(Person merged, tx.LockPerson(b));
+      RELIEF_RETURN_IF_ERROR(authorizer_.Check(
+          actor, kMethodDecideReviews, {.unit_code = survivor.home_commune_code}));
+      const MergeRecord merge{.merge_id = deps_.ids.NewId(),
+                              .merged_id = merged.id,
+                              .survivor_id = survivor.id,
+                              .review_id = row.review_id,
+                              .state_before = merged.state};
+      RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> moot,
+                              tx.MergeInto(merge, actor, reason, request_id, now));
+      const PersonState from = merged.state;
+      merged.state = PersonState::kMerged;
+      RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+          {.type = "relief.registry.PersonStateChanged",
+           .aggregate_id = merged.id,
+           .payload = EncodeStateChanged(merged, from, "")}));
+      RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+          {.type = "relief.registry.PersonMerged",
+           .aggregate_id = merged.id,
+           .payload = EncodePersonMerged(merged, survivor.id, row.review_id)}));
+      RELIEF_RETURN_IF_ERROR(tx.AppendAudit(
+          actor, {.action = "person.merge",
+                  .target_id = merged.id,
+                  .request_id = request_id}));
+      for (const std::string& id : moot) {
+        RELIEF_RETURN_IF_ERROR(tx.AppendAudit(
+            actor, {.action = "review.moot", .target_id = id,
+                    .request_id = request_id}));
+      }
+    }
+  }
+  RELIEF_RETURN_IF_ERROR(tx.CloseReview(row.review_id, decision, same_as, actor,
+                                        reason, request_id, now));
+  RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+      {.type = "relief.registry.ReviewDecided",
+       .aggregate_id = row.review_id,
+       .payload = EncodeReviewDecided(row, decision, same_as)}));
+  RELIEF_RETURN_IF_ERROR(tx.AppendAudit(
+      actor, {.action = absl::StrCat("review.", decision == "SAME" ? "same" : "distinct"),
+              .target_id = row.review_id,
+              .request_id = request_id}));
+  return row.review_id;
+}
+
+absl::StatusOr<std::vector<ReviewView>> RegistryManager::DecideReviews(
+    const Principal& actor, const std::string& request_id,
+    const std::vector<DecisionInput>& decisions, const std::string& reason,
+    absl::string_view request_hash) {
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodDecideReviews));
+  Violations v;
+  v.AddIfError("request_id", CheckRequestId(request_id));
+  if (decisions.empty()) v.Add("decisions", "at least one decision");
+  if (decisions.size() > kMaxDecisions) v.Add("decisions", "at most 200 decisions");
+  absl::flat_hash_set<std::string> seen;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const DecisionInput& d = decisions[i];
+    const std::string at = absl::StrCat("decisions[", i, "]");
+    if (!IsUuid(d.review_id)) {
+      v.Add(at + ".review_id", "must be a UUID");
+    } else if (!seen.insert(d.review_id).second) {
+      v.Add(at + ".review_id", "decided twice in one call");
+    }
+    if (d.decision != Decision::kSame && d.decision != Decision::kDistinct) {
+      v.Add(at + ".decision", "SAME or DISTINCT");
+    }
+    if (!d.same_as.empty() &&
+        (d.decision != Decision::kSame || !IsUuid(d.same_as))) {
+      v.Add(at + ".same_as", "a candidate's UUID, with SAME only");
+    }
+  }
+  if (reason.size() > kMaxNoteChars) v.Add("reason", "at most 1000 bytes");
+  RELIEF_RETURN_IF_ERROR(v.ToStatus());
+
+  const RequestKey key{std::string(kMethodDecideReviews), actor.subject, request_id};
+  std::vector<ReviewView> views;
+  bool denied = false;
+  absl::Status s = deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
+    views.clear();
+    RELIEF_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                            tx.ClaimRequest(key, request_hash));
+    if (stored.has_value()) {
+      RELIEF_ASSIGN_OR_RETURN(views, DecodeReviewViews(*stored));
+      return absl::OkStatus();
+    }
+    // Items are locked in id order (no deadlock between two bulk calls).
+    std::vector<size_t> order(decisions.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return decisions[a].review_id < decisions[b].review_id;
+    });
+    std::vector<FieldViolation> refused;
+    denied = false;
+    for (size_t i : order) {
+      absl::StatusOr<std::string> done =
+          ApplyDecision(tx, actor, decisions[i], request_id, reason);
+      if (done.ok()) continue;
+      const absl::StatusCode code = done.status().code();
+      if (code == absl::StatusCode::kPermissionDenied) {
+        denied = true;
+      } else if (code != absl::StatusCode::kFailedPrecondition &&
+                 code != absl::StatusCode::kNotFound) {
+        return done.status();
+      }
+      refused.push_back({absl::StrCat("decisions[", i, "]"),
+                         std::string(done.status().message())});
+    }
+    if (!refused.empty()) {
+      std::sort(refused.begin(), refused.end(),
+                [](const FieldViolation& a, const FieldViolation& b) {
+                  return a.field < b.field;
+                });
+      return WithViolations(denied ? absl::StatusCode::kPermissionDenied
+                                   : absl::StatusCode::kFailedPrecondition,
+                            std::move(refused));
+    }
+    for (const DecisionInput& d : decisions) {
+      RELIEF_ASSIGN_OR_RETURN(ReviewRow row, tx.LockReview(d.review_id));
+      // Stored unmasked; masked per caller below.
+      RELIEF_ASSIGN_OR_RETURN(ReviewView view,
+                              ViewOf(tx, Principal{.role = "admin"}, std::move(row)));
+      views.push_back(std::move(view));
+    }
+    return tx.CompleteRequest(key, EncodeReviewViews(views));
+  });
+  if (!s.ok()) return Denied(actor, kMethodDecideReviews, std::move(s), request_id);
+  for (ReviewView& view : views) {
+    MaskFor(actor, view.person);
+    for (ReviewCandidateView& c : view.candidates) MaskFor(actor, c.person);
+  }
+  return views;
+}
+
+absl::StatusOr<Person> RegistryManager::Unmerge(const Principal& actor,
+                                                const TransitionInput& in,
+                                                absl::string_view request_hash) {
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodUnmerge));
+  Violations v;
+  v.AddIfError("request_id", CheckRequestId(in.request_id));
+  if (!IsUuid(in.person_id)) v.Add("person_id", "must be a UUID");
+  if (in.reason.empty()) v.Add("reason", "required");
+  if (in.reason.size() > kMaxNoteChars) v.Add("reason", "at most 1000 bytes");
+  RELIEF_RETURN_IF_ERROR(v.ToStatus());
+
+  const RequestKey key{std::string(kMethodUnmerge), actor.subject, in.request_id};
+  Person person;
+  absl::Status s = deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
+    RELIEF_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                            tx.ClaimRequest(key, request_hash));
+    if (stored.has_value()) {
+      RELIEF_ASSIGN_OR_RETURN(std::vector<Person> people, DecodePeople(*stored));
+      if (people.size() != 1) return absl::InternalError("stored answer");
+      person = std::move(people[0]);
+      return absl::OkStatus();
+    }
+    RELIEF_ASSIGN_OR_RETURN(Person merged, tx.LoadPerson(in.person_id));
+    RELIEF_RETURN_IF_ERROR(authorizer_.Check(
+        actor, kMethodUnmerge,
+        {.unit_code = merged.home_commune_code, .partner_id = merged.partner_id}));
+    RELIEF_ASSIGN_OR_RETURN(std::optional<MergeRecord> merge,
+                            tx.LastMerge(in.person_id));
+    if (merged.state != PersonState::kMerged || !merge.has_value()) {
+      return absl::FailedPreconditionError("the person is not merged");
+    }
+    // Both rows locked in id order.
+    const std::string& lo = std::min(merge->merged_id, merge->survivor_id);
+    const std::string& hi = std::max(merge->merged_id, merge->survivor_id);
+    RELIEF_RETURN_IF_ERROR(tx.LockPerson(lo).status());
+    RELIEF_RETURN_IF_ERROR(tx.LockPerson(hi).status());
+    RELIEF_ASSIGN_OR_RETURN(Person survivor, tx.LoadPerson(merge->survivor_id));
+    if (survivor.state == PersonState::kMerged) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the record it was merged into (", survivor.id,
+          ") was merged since into ", survivor.merged_into, "; unmerge that first"));
+    }
+    const absl::Time now = deps_.clock.Now();
+    RELIEF_RETURN_IF_ERROR(tx.UndoMerge(*merge, actor, in.reason, in.request_id, now));
+    // A mistaken SAME: the pair is two people.
+    RELIEF_RETURN_IF_ERROR(tx.RememberDistinct(merge->merged_id, merge->survivor_id,
+                                               actor, merge->review_id, now));
+    RELIEF_ASSIGN_OR_RETURN(person, tx.LoadPerson(in.person_id));
+    RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+        {.type = "relief.registry.PersonStateChanged",
+         .aggregate_id = person.id,
+         .payload = EncodeStateChanged(person, PersonState::kMerged, "")}));
+    RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+        {.type = "relief.registry.PersonUnmerged",
+         .aggregate_id = person.id,
+         .payload = EncodePersonUnmerged(person, merge->survivor_id)}));
+    RELIEF_RETURN_IF_ERROR(tx.AppendAudit(
+        actor, {.action = "person.unmerge",
+                .target_id = person.id,
+                .request_id = in.request_id}));
+    return tx.CompleteRequest(key, EncodePeople({person}));
+  });
+  if (!s.ok()) return Denied(actor, kMethodUnmerge, std::move(s), in.request_id);
+  MaskFor(actor, person);
+  return person;
+}
+
+absl::StatusOr<Eligibility> RegistryManager::CheckEligibility(
+    const Principal& actor, const EligibilityInput& in) {
+  RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodCheckEligibility));
+  Violations v;
+  if (!IsUuid(in.person_id)) v.Add("person_id", "must be a UUID");
+  if (in.purpose != Purpose::kCash && in.purpose != Purpose::kRice) {
+    v.Add("purpose", "PURPOSE_CASH or PURPOSE_RICE");
+  }
+  Document presented;
+  const bool has_document = in.presented.type != DocumentType::kUnspecified ||
+                            !in.presented.number.empty();
+  if (has_document) {
+    absl::StatusOr<Document> d =
+        NormalizeDocumentOf(in.presented.type, in.presented.number);
+    if (!d.ok()) {
+      v.Add(in.presented.type == DocumentType::kUnspecified
+                ? "presented_document.type"
+                : "presented_document.number",
+            std::string(d.status().message()));
+    } else {
+      presented = *std::move(d);
+    }
+  }
+  RELIEF_RETURN_IF_ERROR(v.ToStatus());
+
+  Eligibility e;
+  Person p;
+  bool review_open = false;
+  bool document_is_theirs = false;
+  RELIEF_RETURN_IF_ERROR(deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
+    RELIEF_ASSIGN_OR_RETURN(auto finals, tx.FinalSurvivors({in.person_id}));
+    if (!finals.contains(in.person_id)) {
+      return absl::NotFoundError(absl::StrCat("no person ", in.person_id));
+    }
+    e.canonical_person_id = finals[in.person_id];
+    RELIEF_ASSIGN_OR_RETURN(p, tx.LoadPerson(e.canonical_person_id));
+    RELIEF_ASSIGN_OR_RETURN(e.merged_person_ids, tx.MergedInto(p.id));
+    RELIEF_ASSIGN_OR_RETURN(review_open, tx.HasOpenReview(p.id));
+    if (has_document) {
+      absl::flat_hash_set<std::string> ids(e.merged_person_ids.begin(),
+                                           e.merged_person_ids.end());
+      ids.insert(p.id);
+      if (!presented.key.empty()) {
+        RELIEF_ASSIGN_OR_RETURN(auto owners, tx.FindDocumentOwners({presented.key}));
+        document_is_theirs = owners.contains(presented.key) &&
+                             ids.contains(owners[presented.key]);
+      } else {
+        // A household book or residence confirmation: on this person's
+        // record (or a record merged into it).
+        for (const std::string& id : ids) {
+          RELIEF_ASSIGN_OR_RETURN(Person r, tx.LoadPerson(id));
+          for (const Document& d : r.documents) {
+            if (d.type == presented.type && d.number == presented.number) {
+              document_is_theirs = true;
+            }
+          }
+        }
+      }
+    }
+    return absl::OkStatus();
+  }));
+  RELIEF_RETURN_IF_ERROR(Check(actor, kMethodCheckEligibility,
+                               {.unit_code = p.home_commune_code,
+                                .partner_id = p.partner_id}));
+  e.state = p.state;
+  e.home_commune_code = p.home_commune_code;
+  e.home_district_code = p.home_district_code;
+  e.host_province_code = p.host_province_code;
+  e.host_district_code = p.host_district_code;
+  e.document_proves_citizenship = has_document && ProvesCitizenship(presented.type);
+
+  auto refuse = [&](IneligibleReason r, std::string detail) {
+    e.eligible = false;
+    e.reason = r;
+    e.detail = std::move(detail);
+    return e;
+  };
+  if (e.canonical_person_id != in.person_id) {
+    return refuse(IneligibleReason::kMerged,
+                  absl::StrCat("merged into ", e.canonical_person_id,
+                               ": ask with that id"));
+  }
+  if (p.state == PersonState::kWithdrawn) {
+    return refuse(IneligibleReason::kWithdrawn, "withdrawn (went home or no longer in need)");
+  }
+  if (p.state == PersonState::kRejected) {
+    return refuse(IneligibleReason::kRejected, "rejected by the home commune");
+  }
+  if (in.purpose == Purpose::kCash) {
+    if (p.state != PersonState::kVerified) {
+      return refuse(IneligibleReason::kNotVerified,
+                    "cash is paid to people the home commune has verified");
+    }
+    if (review_open) {
+      return refuse(IneligibleReason::kReviewOpen,
+                    "a duplicate review involving the person is open");
+    }
+  } else {
+    if (!has_document || !e.document_proves_citizenship) {
+      return refuse(IneligibleReason::kNoCitizenshipDocument,
+                    "rice needs a CCCD, CMND, household book or residence "
+                    "confirmation of the home province");
+    }
+    if (!document_is_theirs) {
+      return refuse(IneligibleReason::kDocumentNotThisPerson,
+                    "the presented document is not on this person's record");
+    }
+  }
+  e.eligible = true;
+  return e;
+}
+
+}  // namespace relief::registry
