@@ -7,12 +7,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/pg/testing/test_database.h"
-#include "common/redis/rate_limiter.h"
-#include "common/units/pg_units.h"
 #include "gtest/gtest.h"
-#include "services/registry/pg_registry_store.h"
-#include "services/registry/registry_manager.h"
+#include "services/registry/testing/manager_on_postgres.h"
 #include "services/registry/testing/people_generator.h"
 
 namespace relief::registry {
@@ -39,29 +35,15 @@ struct Tally {
 class DuplicateQualityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = pg::testing::TestDatabase::Create(RegistryMigrationSets());
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    pool_ = std::make_unique<pg::Pool>(
-        pg::PoolOptions{.conninfo = db_->url(), .size = 4});
-    store_ = std::make_unique<PgRegistryStore>(*pool_, SystemClock());
-    auto units = units::LoadUnitCatalog(*pool_, absl::CivilDay(2021, 8, 15));
-    ASSERT_TRUE(units.ok()) << units.status();
-    communes_ = testing::CommuneCodesOf(*units, "26");
-    manager_ = std::make_unique<RegistryManager>(
-        DeploymentConfig{}, *std::move(units),
-        RegistryManager::Deps{*store_, cache_, ids_, SystemClock(),
-                              page_tokens_, limiter_});
+    auto env = testing::ManagerOnPostgres::Create();
+    ASSERT_TRUE(env.ok()) << env.status();
+    env_ = *std::move(env);
+    manager_ = env_->manager.get();
+    communes_ = testing::CommuneCodesOf(*env_->units, "26");
   }
 
-  std::unique_ptr<pg::testing::TestDatabase> db_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<PgRegistryStore> store_;
-  NoDocumentCache cache_;
-  UuidV7Generator ids_{SystemClock()};
-  PageTokenCodec page_tokens_{"test-key"};
-  redis::RedisRateLimiter limiter_{nullptr, SystemClock(), {.limit = 5}};
-  std::unique_ptr<RegistryManager> manager_;
+  std::unique_ptr<testing::ManagerOnPostgres> env_;
+  RegistryManager* manager_ = nullptr;
   std::vector<std::string> communes_;
   Principal actor_{.subject = "quality", .role = "admin"};
 };
