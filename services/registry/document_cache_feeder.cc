@@ -2,6 +2,8 @@
 
 #include "common/base/logging.h"
 #include "common/base/status.h"
+#include "relief/registry/v1/registry.pb.h"
+#include "services/registry/redis_candidate_cache.h"
 #include "services/registry/redis_document_cache.h"
 #include "spdlog/spdlog.h"
 
@@ -41,12 +43,22 @@ absl::Status DocumentCacheFeeder::Refill() {
     written += static_cast<int64_t>(page.size());
     after = page.back().first;
   }
+  std::string after_id;
+  int64_t people = 0;
+  while (true) {
+    RELIEF_ASSIGN_OR_RETURN(std::vector<MatchRecord> page,
+                            store_.MatchRecordsAfter(after_id, kBatch));
+    if (page.empty()) break;
+    RELIEF_RETURN_IF_ERROR(WriteCandidates(redis_, page));
+    people += static_cast<int64_t>(page.size());
+    after_id = page.back().id;
+  }
   // The epoch goes last: until now readers treated this Redis as empty.
   RELIEF_RETURN_IF_ERROR(redis_.Set(kEpochKey, epoch_));
   position_ = start;
-  spdlog::info("event=cache_refilled cache=registry_documents keys={} "
+  spdlog::info("event=cache_refilled cache=registry keys={} people={} "
                "position={}",
-               written, start);
+               written, people, start);
   return absl::OkStatus();
 }
 
@@ -60,14 +72,26 @@ absl::Status DocumentCacheFeeder::Step() {
   do {
     batch.clear();
     RELIEF_RETURN_IF_ERROR(feed_.Read(position_, kBatch, &batch));
+    // People whose documents or match records may have changed.
     std::vector<std::string> people;
     for (const events::StoredEvent& e : batch) {
-      if (e.event_type == "relief.registry.PersonRegistered") {
+      if (e.event_type == "relief.registry.PersonRegistered" ||
+          e.event_type == "relief.registry.PersonUpdated" ||
+          e.event_type == "relief.registry.PersonUnmerged") {
         people.push_back(e.aggregate_id);
+      } else if (e.event_type == "relief.registry.PersonMerged") {
+        people.push_back(e.aggregate_id);
+        registry::v1::PersonMerged merged;
+        if (merged.ParseFromString(e.payload)) {
+          people.push_back(merged.survivor_person_id());  // took the documents
+        }
       }
     }
     RELIEF_ASSIGN_OR_RETURN(auto kv, store_.DocumentKeysOf(people));
     RELIEF_RETURN_IF_ERROR(Write(kv));
+    RELIEF_ASSIGN_OR_RETURN(std::vector<MatchRecord> records,
+                            store_.MatchRecordsOf(people));
+    RELIEF_RETURN_IF_ERROR(WriteCandidates(redis_, records));
     if (!batch.empty()) position_ = batch.back().position;
   } while (static_cast<int>(batch.size()) == kBatch);
   return absl::OkStatus();

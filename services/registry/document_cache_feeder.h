@@ -1,8 +1,10 @@
-// Keeps the Redis document cache in step with Postgres from the outbox
-// (DESIGN.md §3): after commit, never before. When Redis lacks the current
-// epoch (first start, flushed, restarted empty) it refills every key from
-// Postgres and sets the epoch last; then it follows the event feed and
-// writes the keys of each registered person.
+// Keeps the registry's Redis caches in step with Postgres from the outbox
+// (DESIGN.md §3): after commit, never before. Two caches share one epoch:
+// document keys (redis_document_cache.h) and blocking-key candidate sets
+// (redis_candidate_cache.h). When Redis lacks the current epoch (first
+// start, flushed, restarted empty) it refills both from Postgres and sets
+// the epoch last; then it follows the event feed and rewrites the keys and
+// candidate sets of each registered, corrected, merged or unmerged person.
 #ifndef RELIEF_SERVICES_REGISTRY_DOCUMENT_CACHE_FEEDER_H_
 #define RELIEF_SERVICES_REGISTRY_DOCUMENT_CACHE_FEEDER_H_
 

@@ -25,8 +25,10 @@
 #include "common/server/auth.h"
 #include "common/server/server_runner.h"
 #include "common/units/pg_units.h"
+#include "prometheus/histogram.h"
 #include "services/registry/document_cache_feeder.h"
 #include "services/registry/pg_registry_store.h"
+#include "services/registry/redis_candidate_cache.h"
 #include "services/registry/redis_document_cache.h"
 #include "services/registry/registry_grpc_service.h"
 #include "services/registry/registry_manager.h"
@@ -39,6 +41,8 @@ namespace {
 
 struct Flags {
   std::string listen = "127.0.0.1:50051";
+  double match_link_bits = MatchConfig{}.link_bits;
+  double match_review_bits = MatchConfig{}.review_bits;
   std::string pg;
   std::string redis;
   std::string home_province = "26";
@@ -108,6 +112,7 @@ int Run(const Flags& flags) {
   std::unique_ptr<redis::RedisClient> redis_client;
   std::unique_ptr<DocumentCache> cache;
   RedisDocumentCache* redis_cache = nullptr;
+  std::unique_ptr<RedisCandidateCache> candidate_cache;
   if (flags.redis.empty()) {
     spdlog::warn("event=no_redis msg=\"running without a cache\"");
     cache = std::make_unique<NoDocumentCache>();
@@ -125,6 +130,8 @@ int Run(const Flags& flags) {
         *redis_client, runner.metrics().Cache("registry_documents"));
     redis_cache = rc.get();
     cache = std::move(rc);
+    candidate_cache = std::make_unique<RedisCandidateCache>(
+        *redis_client, runner.metrics().Cache("registry_candidates"));
   }
 
   runner.AddService(&service);
@@ -140,6 +147,14 @@ int Run(const Flags& flags) {
     std::rename(tmp.c_str(), flags.port_file.c_str());
   }
 
+  prometheus::Histogram& duplicate_check =
+      prometheus::BuildHistogram()
+          .Name("relief_registry_duplicate_check_seconds")
+          .Help("Duration of the fuzzy duplicate pass of one record")
+          .Register(runner.metrics().registry())
+          .Add({}, prometheus::Histogram::BucketBoundaries{
+                       0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
+                       0.2, 0.5});
   PgRegistryStore store(pool, SystemClock());
   UuidV7Generator ids(SystemClock());
   const PageTokenCodec page_tokens(flags.page_token_key);
@@ -195,7 +210,14 @@ int Run(const Flags& flags) {
         manager = std::make_unique<RegistryManager>(
             config, *std::move(catalog),
             RegistryManager::Deps{store, *cache, ids, SystemClock(),
-                                  page_tokens, lookup_limiter});
+                                  page_tokens, lookup_limiter,
+                                  candidate_cache.get()},
+            MatchConfig{.link_bits = flags.match_link_bits,
+                        .review_bits = flags.match_review_bits});
+        manager->SetDuplicateCheckObserver(
+            [&histogram = duplicate_check](absl::Duration d) {
+              histogram.Observe(absl::ToDoubleSeconds(d));
+            });
         tokens = std::make_unique<TokensManager>(TokensManager::Deps{
             .registry = *manager,
             .store = store,
@@ -215,6 +237,7 @@ int Run(const Flags& flags) {
           absl::StatusOr<std::string> epoch = store.CacheEpoch();
           if (epoch.ok()) {
             redis_cache->SetEpoch(*epoch);
+            candidate_cache->SetEpoch(*epoch);
             feeder = std::make_unique<DocumentCacheFeeder>(*redis_client, store,
                                                            feed, *epoch);
             feeder->Start();
@@ -339,6 +362,16 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-listen", flags.metrics_listen,
                  "host:port for Prometheus GET /metrics (empty: off)")
       ->envname("RELIEF_METRICS_LISTEN");
+  app.add_option("--match-link-bits", flags.match_link_bits,
+                 "duplicate pass: a score at or above this links a record to "
+                 "the person (EXISTING)")
+      ->envname("RELIEF_MATCH_LINK_BITS")
+      ->capture_default_str();
+  app.add_option("--match-review-bits", flags.match_review_bits,
+                 "duplicate pass: a score at or above this (and below the "
+                 "link score) opens a review item")
+      ->envname("RELIEF_MATCH_REVIEW_BITS")
+      ->capture_default_str();
   app.add_option("--port-file", flags.port_file,
                  "write the bound port here (useful with --listen=...:0)");
   CLI11_PARSE(app, argc, argv);

@@ -121,6 +121,34 @@ ReviewRow ReadReview(const pqxx::row& r) {
 }
 
 
+// The columns of a match record (ReadMatchRecord), from registry.persons p.
+constexpr absl::string_view kMatchColumns =
+    "SELECT p.person_id, p.full_name, p.birth_year, p.birth_month,"
+    " p.birth_day, p.sex, p.phone, p.home_commune_code FROM registry.persons p";
+
+MatchRecord ReadMatchRecord(const pqxx::row& r) {
+  return {.id = Text(r[0]),
+          .full_name = Text(r[1]),
+          .birth_date = {r[2].as<int>(), r[3].as<int>(), r[4].as<int>()},
+          .sex = static_cast<Sex>(r[5].as<int>()),
+          .phone = Text(r[6]),
+          .home_commune_code = Text(r[7])};
+}
+
+std::vector<MatchRecord> MatchRecordsOfIds(pqxx::transaction_base& tx,
+                                           const std::vector<std::string>& ids) {
+  std::vector<MatchRecord> out;
+  if (ids.empty()) return out;
+  for (const auto& r : tx.exec_params(
+           absl::StrCat(kMatchColumns,
+                        " WHERE p.person_id = ANY($1::uuid[]) ORDER BY"
+                        " p.person_id"),
+           ArrayLiteral(ids))) {
+    out.push_back(ReadMatchRecord(r));
+  }
+  return out;
+}
+
 absl::StatusOr<Person> Load(pqxx::transaction_base& tx,
                             absl::string_view person_id) {
   const std::string id(person_id);
@@ -387,21 +415,24 @@ class PgRegistryTx final : public RegistryTx {
     std::vector<MatchRecord> out;
     absl::Status s = Guard([&] {
       for (const auto& r : tx_.exec_params(
-               "SELECT p.person_id, p.full_name, p.birth_year, p.birth_month,"
-               " p.birth_day, p.sex, p.phone, p.home_commune_code"
-               " FROM registry.persons p WHERE p.person_id IN ("
-               "  SELECT person_id FROM registry.person_blocks"
-               "  WHERE block = ANY($1::text[]))"
-               " ORDER BY p.person_id LIMIT $2",
+               absl::StrCat(kMatchColumns,
+                            " WHERE p.person_id IN (SELECT person_id FROM"
+                            " registry.person_blocks WHERE block ="
+                            " ANY($1::text[])) ORDER BY p.person_id LIMIT $2"),
                ArrayLiteral(blocks), limit)) {
-        out.push_back({.id = Text(r[0]),
-                       .full_name = Text(r[1]),
-                       .birth_date = {r[2].as<int>(), r[3].as<int>(),
-                                      r[4].as<int>()},
-                       .sex = static_cast<Sex>(r[5].as<int>()),
-                       .phone = Text(r[6]),
-                       .home_commune_code = Text(r[7])});
+        out.push_back(ReadMatchRecord(r));
       }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<std::vector<MatchRecord>> MatchRecordsOf(
+      const std::vector<std::string>& ids) override {
+    std::vector<MatchRecord> out;
+    absl::Status s = Guard([&] {
+      out = MatchRecordsOfIds(tx_, ids);
       return absl::OkStatus();
     });
     if (!s.ok()) return s;
@@ -960,6 +991,32 @@ absl::StatusOr<std::vector<ReviewRow>> PgRegistryStore::FindReviews(
              ArrayLiteral(home_communes), std::string(after_id), limit)) {
       out.push_back(ReadReview(r));
     }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<MatchRecord>> PgRegistryStore::MatchRecordsAfter(
+    absl::string_view after_id, int limit) {
+  std::vector<MatchRecord> out;
+  RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    for (const auto& r : tx.exec_params(
+             absl::StrCat(kMatchColumns,
+                          " WHERE ($1 = '' OR p.person_id > $1::uuid) ORDER BY"
+                          " p.person_id LIMIT $2"),
+             std::string(after_id), limit)) {
+      out.push_back(ReadMatchRecord(r));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<MatchRecord>> PgRegistryStore::MatchRecordsOf(
+    const std::vector<std::string>& ids) {
+  std::vector<MatchRecord> out;
+  RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    out = MatchRecordsOfIds(tx, ids);
     return absl::OkStatus();
   }));
   return out;

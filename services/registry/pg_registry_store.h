@@ -32,6 +32,10 @@ class PgRegistryStore final : public RegistryStore {
   absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
       int64_t after_position, int limit) override;
   absl::StatusOr<std::string> CacheEpoch() override;
+  absl::StatusOr<std::vector<MatchRecord>> MatchRecordsAfter(
+      absl::string_view after_id, int limit) override;
+  absl::StatusOr<std::vector<MatchRecord>> MatchRecordsOf(
+      const std::vector<std::string>& ids) override;
   absl::StatusOr<std::vector<ReviewRow>> FindReviews(
       const std::vector<std::string>& home_communes, absl::string_view after_id,
       int limit) override;

@@ -18,6 +18,9 @@
 #include "common/events/sequencer.h"
 #include "services/registry/document_cache_feeder.h"
 #include "services/registry/pg_registry_store.h"
+#include "common/server/metrics.h"
+#include "common/server/testing/scrape.h"
+#include "services/registry/redis_candidate_cache.h"
 #include "services/registry/redis_document_cache.h"
 #include "services/registry/testing/distinct_person.h"
 #include "services/registry/registry_manager.h"
@@ -554,6 +557,116 @@ TEST_F(RegistryIntegrationTest, FeederFillsAndRefillsTheCacheFromTheOutbox) {
   EXPECT_TRUE(eventually("CMND9:131234567", b->person.id));
 
   feeder.Stop();
+  feed.Shutdown();
+  sequencer.Stop();
+}
+
+// Candidate sets in Redis (DESIGN.md §3, §4): a flushed or half-refilled
+// Redis answers no candidate lookup; a near-duplicate of a person
+// registered before the flush is still caught (the store decides), and
+// again from the refilled cache.
+TEST_F(RegistryIntegrationTest, CandidateSetsFollowTheEpochAcrossAFlush) {
+  events::Sequencer sequencer(
+      {.schema = "registry", .conninfo = db_->url(),
+       .signing_key = events::GenerateSigningKey("t1")});
+  ASSERT_TRUE(sequencer.Start().ok());
+  events::EventFeed feed({.schema = "registry", .listen_conninfo = db_->url()},
+                         *pool_);
+  ASSERT_TRUE(feed.Start().ok());
+  Metrics metrics;
+  RedisCandidateCache candidates(*redis_, metrics.Cache("registry_candidates"));
+  candidates.SetEpoch(epoch_);
+  auto lookups = [&](const std::string& result) {
+    return relief::testing::SampleValue(
+               metrics.Scrape(), "relief_cache_lookups_total",
+               {{"cache", "registry_candidates"}, {"result", result}})
+        .value_or(0);
+  };
+  RegistryManager manager(
+      DeploymentConfig{}, manager_->units(),
+      RegistryManager::Deps{*store_, *cache_, ids_, SystemClock(), page_tokens_,
+                            limiter_, &candidates});
+  DocumentCacheFeeder feeder(*redis_, *store_, feed, epoch_);
+  feeder.Start();
+
+  RegistrationInput first = Person("c1", {});
+  first.person.full_name = "Nguyễn Thị Hồng Nhung";
+  first.person.birth_date = {1990, 5, 17};
+  first.person.sex = Sex::kFemale;
+  first.person.phone = "0912345678";
+  auto a = manager.Register(actor_, first, "c1-body");
+  ASSERT_TRUE(a.ok()) << a.status();
+  const MatchRecord record = ToMatchRecord(a->person);
+  const std::vector<std::string> blocks = BlockKeys(record);
+  auto cached_ids = [&]() {
+    std::vector<std::string> ids;
+    auto hit = candidates.Lookup(blocks);
+    if (hit.ok()) {
+      for (const MatchRecord& r : *hit) ids.push_back(r.id);
+    }
+    return ids;
+  };
+  auto eventually_cached = [&] {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (cached_ids() != std::vector<std::string>{a->person.id}) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return true;
+  };
+  ASSERT_TRUE(eventually_cached());
+  auto hit = candidates.Lookup(blocks);
+  ASSERT_TRUE(hit.ok());
+  ASSERT_EQ(hit->size(), 1u);
+  EXPECT_EQ((*hit)[0].full_name, "Nguyễn Thị Hồng Nhung");
+  EXPECT_EQ((*hit)[0].phone, "+84912345678");
+
+  // Stop the feeder, flush, and leave Redis half refilled: a candidate set
+  // written without the epoch (as a refill in progress writes it).
+  feeder.Stop();
+  // FLUSHALL, for this test's keys only (other tests share the server).
+  ASSERT_TRUE(redis_
+                  ->Command({"EVAL",
+                             "for _, k in ipairs(redis.call('KEYS', ARGV[1]))"
+                             " do redis.call('DEL', k) end return 0",
+                             "0", redis_->Key("*")})
+                  .ok());
+  ASSERT_EQ(*redis_->Get("epoch"), std::nullopt);
+  ASSERT_TRUE(WriteCandidates(*redis_, {record}).ok());
+  EXPECT_THAT(cached_ids(), ::testing::IsEmpty());
+  // An old epoch does not count either.
+  ASSERT_TRUE(redis_->Set("epoch", "some-older-epoch").ok());
+  EXPECT_THAT(cached_ids(), ::testing::IsEmpty());
+
+  // A near-duplicate registered now (no document, another spelling) is
+  // still the same person: the store's pass finds it.
+  RegistrationInput again = first;
+  again.request_id = "c2";
+  again.person.full_name = "NHUNG NGUYEN THI HONG";
+  const double misses = lookups("miss");
+  auto b = manager.Register(actor_, again, "c2-body");
+  EXPECT_EQ(lookups("miss"), misses + 1);  // the cache said nothing
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->outcome, RegisterOutcome::kExisting);
+  EXPECT_EQ(b->person.id, a->person.id);
+
+  // The feeder refills from Postgres and sets the epoch last; the cache
+  // answers again, and the next near-duplicate is linked from it.
+  DocumentCacheFeeder refiller(*redis_, *store_, feed, epoch_);
+  refiller.Start();
+  ASSERT_TRUE(eventually_cached());
+  again.request_id = "c3";
+  again.person.full_name = "nguyễn thị  hồng nhung";
+  const double hits = lookups("hit");
+  auto c = manager.Register(actor_, again, "c3-body");
+  EXPECT_EQ(lookups("hit"), hits + 1);  // the cache suggested the person
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->outcome, RegisterOutcome::kExisting);
+  EXPECT_EQ(c->person.id, a->person.id);
+  EXPECT_GE(c->match_score, MatchConfig{}.link_bits);
+  EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM registry.persons"), 1);
+
+  refiller.Stop();
   feed.Shutdown();
   sequencer.Stop();
 }

@@ -33,8 +33,36 @@ RegistryManager::RegistryManager(DeploymentConfig config,
       deps_(deps),
       match_(match) {}
 
+absl::StatusOr<std::optional<RegistryManager::Match>>
+RegistryManager::ConfirmHint(RegistryTx& tx, const MatchRecord& record,
+                             const std::vector<MatchRecord>& hinted) {
+  const absl::Time start = absl::Now();
+  RELIEF_ASSIGN_OR_RETURN(TokenStats stats,
+                          tx.LoadTokenStats(NameTokens(record.full_name)));
+  const MatchRecord* best = nullptr;
+  double best_bits = 0;
+  for (const MatchRecord& h : hinted) {
+    const double bits = Score(record, h, stats).bits;
+    if (best == nullptr || bits > best_bits) {
+      best = &h;
+      best_bits = bits;
+    }
+  }
+  if (best == nullptr || best_bits < match_.link_bits) return std::nullopt;
+  // The store's record, not the cache's, decides.
+  RELIEF_ASSIGN_OR_RETURN(std::vector<MatchRecord> stored,
+                          tx.MatchRecordsOf({best->id}));
+  if (stored.empty()) return std::nullopt;
+  MatchScore score = Score(record, stored[0], stats);
+  if (score.bits < match_.link_bits) return std::nullopt;
+  RELIEF_ASSIGN_OR_RETURN(auto survivors, tx.FinalSurvivors({best->id}));
+  if (duplicate_check_observer_) duplicate_check_observer_(absl::Now() - start);
+  return Match{survivors[best->id], std::move(score)};
+}
+
 absl::StatusOr<std::vector<RegistryManager::Match>> RegistryManager::FuzzyPass(
     RegistryTx& tx, const MatchRecord& record, absl::string_view self) {
+  const absl::Time start = absl::Now();
   RELIEF_ASSIGN_OR_RETURN(TokenStats stats,
                           tx.LoadTokenStats(NameTokens(record.full_name)));
   const std::vector<std::string> blocks = QueryKeys(record, stats, match_);
@@ -71,6 +99,7 @@ absl::StatusOr<std::vector<RegistryManager::Match>> RegistryManager::FuzzyPass(
                                         : a.person_id < b.person_id;
   });
   if (out.size() > kMaxReviewCandidates) out.resize(kMaxReviewCandidates);
+  if (duplicate_check_observer_) duplicate_check_observer_(absl::Now() - start);
   return out;
 }
 
@@ -183,11 +212,21 @@ absl::StatusOr<RegisterResult> RegistryManager::Register(
     if (hit.ok()) cached = *std::move(hit);  // outages: logged by the client
   }
 
+  // Candidate sets next, unless the documents already name the person: a
+  // near-duplicate found here and confirmed in the store needs no locks.
+  std::vector<MatchRecord> hinted;
+  if (deps_.candidates != nullptr && (keys.empty() || cached.size() < keys.size())) {
+    absl::StatusOr<std::vector<MatchRecord>> hit = deps_.candidates->Lookup(
+        QueryKeys(ToMatchRecord(reg.person), TokenStats(), match_));
+    if (hit.ok()) hinted = *std::move(hit);
+  }
+
   const RequestKey key{std::string(kMethodRegister), actor.subject,
                        input.request_id};
   RegisterResult result;
   RELIEF_RETURN_IF_ERROR(deps_.store.InTransaction([&](RegistryTx& tx) {
-    absl::StatusOr<RegisterResult> r = RegisterInTx(tx, actor, key, request_hash, reg, cached);
+    absl::StatusOr<RegisterResult> r =
+        RegisterInTx(tx, actor, key, request_hash, reg, cached, hinted);
     if (!r.ok()) return r.status();
     result = *std::move(r);
     return absl::OkStatus();
@@ -200,7 +239,8 @@ absl::StatusOr<RegisterResult> RegistryManager::Register(
 absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
     RegistryTx& tx, const Principal& actor, const RequestKey& key,
     absl::string_view request_hash, const Registration& reg,
-    const absl::flat_hash_map<std::string, std::string>& cached) {
+    const absl::flat_hash_map<std::string, std::string>& cached,
+    const std::vector<MatchRecord>& hinted) {
   RELIEF_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                           tx.ClaimRequest(key, request_hash));
   if (stored.has_value()) return DecodeRegisterResult(*stored);
@@ -248,7 +288,14 @@ absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
   result.warnings = reg.warnings;
   // No document known: the fuzzy pass decides.
   std::vector<Match> fuzzy;
-  if (matched.empty()) {
+  std::optional<Match> confirmed_hint;
+  if (matched.empty() && !hinted.empty()) {
+    RELIEF_ASSIGN_OR_RETURN(confirmed_hint, ConfirmHint(tx, ToMatchRecord(p), hinted));
+  }
+  if (confirmed_hint.has_value()) {
+    matched.insert(confirmed_hint->person_id);
+    result.match_score = confirmed_hint->score.bits;
+  } else if (matched.empty()) {
     RELIEF_ASSIGN_OR_RETURN(fuzzy, FuzzyPass(tx, ToMatchRecord(p), ""));
     if (!fuzzy.empty() && fuzzy[0].score.bits >= match_.link_bits) {
       matched.insert(fuzzy[0].person_id);

@@ -4,6 +4,7 @@
 #ifndef RELIEF_SERVICES_REGISTRY_REGISTRY_MANAGER_H_
 #define RELIEF_SERVICES_REGISTRY_REGISTRY_MANAGER_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -153,6 +154,8 @@ class RegistryManager {
     const Clock& clock;
     const PageTokenCodec& page_tokens;
     RateLimiter& lookup_limiter;
+    // Blocking-key candidate sets (Redis); none when null.
+    CandidateCache* candidates = nullptr;
   };
 
   RegistryManager(DeploymentConfig config, units::UnitCatalog units, Deps deps,
@@ -241,6 +244,13 @@ class RegistryManager {
   // PERMISSION_DENIED (audited) otherwise.
   absl::Status Authorize(const Principal& actor, absl::string_view method);
 
+  // Called with the duration of every fuzzy duplicate pass (candidate
+  // locks, reads and scoring): a metric, or a benchmark's sample. Set
+  // before the first call; not thread-safe to change.
+  void SetDuplicateCheckObserver(std::function<void(absl::Duration)> observer) {
+    duplicate_check_observer_ = std::move(observer);
+  }
+
   const units::UnitCatalog& units() const { return units_; }
   const authz::Authorizer& authorizer() const { return authorizer_; }
 
@@ -259,11 +269,21 @@ class RegistryManager {
                                                const MatchRecord& record,
                                                absl::string_view self);
 
-  // The decision inside the transaction; `cached` are cache hints.
+  // A near-duplicate the candidate cache suggested, confirmed in the store:
+  // the best hinted record scores at least the link threshold on the
+  // store's own data. Then no blocking key needs to be locked (nothing new
+  // is created). nullopt: decide with FuzzyPass.
+  absl::StatusOr<std::optional<Match>> ConfirmHint(
+      RegistryTx& tx, const MatchRecord& record,
+      const std::vector<MatchRecord>& hinted);
+
+  // The decision inside the transaction; `cached` and `hinted` are cache
+  // hints (document owners, candidate records).
   absl::StatusOr<RegisterResult> RegisterInTx(
       RegistryTx& tx, const Principal& actor, const RequestKey& key,
       absl::string_view request_hash, const Registration& reg,
-      const absl::flat_hash_map<std::string, std::string>& cached);
+      const absl::flat_hash_map<std::string, std::string>& cached,
+      const std::vector<MatchRecord>& hinted);
 
   // Inside a transaction: checks and applies `t` to the locked person.
   // Returns the refusal reason as a status (not yet audited).
@@ -305,6 +325,7 @@ class RegistryManager {
   const authz::Authorizer authorizer_;
   Deps deps_;
   const MatchConfig match_;
+  std::function<void(absl::Duration)> duplicate_check_observer_;
 };
 
 }  // namespace relief::registry

@@ -178,6 +178,9 @@ class RegistryTx {
   // for each of `ids` that exists.
   virtual absl::StatusOr<absl::flat_hash_map<std::string, std::string>>
   FinalSurvivors(const std::vector<std::string>& ids) = 0;
+  // The match records of `ids` that exist (a cache hint, confirmed).
+  virtual absl::StatusOr<std::vector<MatchRecord>> MatchRecordsOf(
+      const std::vector<std::string>& ids) = 0;
   // People decided DISTINCT from `person_id`.
   virtual absl::StatusOr<std::vector<std::string>> DistinctFrom(
       absl::string_view person_id) = 0;
@@ -273,6 +276,12 @@ class RegistryStore {
   // position order, at most `limit`.
   virtual absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
       int64_t after_position, int limit) = 0;
+  // Match records of every person after `after_id` in id order, at most
+  // `limit` (a cache refill pages through them); and of `ids`.
+  virtual absl::StatusOr<std::vector<MatchRecord>> MatchRecordsAfter(
+      absl::string_view after_id, int limit) = 0;
+  virtual absl::StatusOr<std::vector<MatchRecord>> MatchRecordsOf(
+      const std::vector<std::string>& ids) = 0;
   // How many people of `home_commune_code` are in each state.
   virtual absl::StatusOr<std::vector<std::pair<PersonState, int64_t>>>
   CountByState(absl::string_view home_commune_code) = 0;
@@ -295,6 +304,19 @@ class DocumentCache {
   // Cached owners of `keys`; UNAVAILABLE when the cache is down.
   virtual absl::StatusOr<absl::flat_hash_map<std::string, std::string>> Lookup(
       const std::vector<std::string>& keys) = 0;
+};
+
+// Blocking key -> the people filed under it (their match records), a cache
+// in front of registry.person_blocks. Thread-safe. Every answer is a hint:
+// the registry confirms a candidate in the store before linking to it, and
+// falls back to the locked pass of the store when the hint is not enough.
+class CandidateCache {
+ public:
+  virtual ~CandidateCache() = default;
+  // Records filed under any of `blocks`; empty when the cache is empty,
+  // flushed or refilling; UNAVAILABLE when it is down.
+  virtual absl::StatusOr<std::vector<MatchRecord>> Lookup(
+      const std::vector<std::string>& blocks) = 0;
 };
 
 // A cache that knows nothing (no Redis configured).
