@@ -43,6 +43,7 @@ struct Flags {
   std::string listen = "127.0.0.1:50051";
   double match_link_bits = MatchConfig{}.link_bits;
   double match_review_bits = MatchConfig{}.review_bits;
+  int sweep_interval_s = 300;
   std::string pg;
   std::string redis;
   std::string home_province = "26";
@@ -276,7 +277,20 @@ int Run(const Flags& flags) {
           runner.SetServing(s.ok());
         },
         absl::Milliseconds(flags.health_interval_ms));
-    stopping.WaitForNotification();
+    // The duplicate sweep (DESIGN.md §4.5 backstop): every interval, the
+    // people of the last two intervals against older records.
+    const bool sweeping = flags.sweep_interval_s > 0;
+    const absl::Duration sweep_every =
+        sweeping ? absl::Seconds(flags.sweep_interval_s) : absl::Hours(24);
+    while (!stopping.WaitForNotificationWithTimeout(sweep_every)) {
+      if (!sweeping) continue;
+      absl::StatusOr<int> opened = manager->Sweep(absl::Now() - 2 * sweep_every);
+      if (!opened.ok()) {
+        spdlog::warn("event=sweep_failed error=\"{}\"", opened.status().ToString());
+      } else if (*opened > 0) {
+        spdlog::info("event=sweep reviews_opened={}", *opened);
+      }
+    }
     if (feeder != nullptr) feeder->Stop();
   });
 
@@ -371,6 +385,11 @@ int main(int argc, char** argv) {
                  "duplicate pass: a score at or above this (and below the "
                  "link score) opens a review item")
       ->envname("RELIEF_MATCH_REVIEW_BITS")
+      ->capture_default_str();
+  app.add_option("--sweep-interval-s", flags.sweep_interval_s,
+                 "seconds between duplicate sweeps over recent registrations "
+                 "(0: off)")
+      ->envname("RELIEF_SWEEP_INTERVAL_S")
       ->capture_default_str();
   app.add_option("--port-file", flags.port_file,
                  "write the bound port here (useful with --listen=...:0)");

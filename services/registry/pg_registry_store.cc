@@ -494,6 +494,24 @@ class PgRegistryTx final : public RegistryTx {
     return out;
   }
 
+  absl::StatusOr<std::vector<std::string>> UnderReviewWith(
+      absl::string_view person_id) override {
+    std::vector<std::string> out;
+    absl::Status s = Guard([&] {
+      for (const auto& r : tx_.exec_params(
+               "SELECT DISTINCT x FROM registry.reviews,"
+               " unnest(candidate_ids || person_id) AS x"
+               " WHERE state = 'OPEN' AND (person_id = $1::uuid OR"
+               " candidate_ids @> ARRAY[$1::uuid]) AND x <> $1::uuid",
+               std::string(person_id))) {
+        out.push_back(Text(r[0]));
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
   absl::StatusOr<std::vector<std::string>> DistinctFrom(
       absl::string_view person_id) override {
     std::vector<std::string> out;
@@ -906,16 +924,22 @@ class PgRegistryTx final : public RegistryTx {
   absl::Status Reindex(const MatchRecord& record, int delta) {
     return Guard([&] {
       const std::vector<std::string> blocks = BlockKeys(record);
+      // Counted once per filing: a person already filed is not counted
+      // again (the sweep may index a person twice), one not filed is not
+      // taken back.
+      pqxx::result changed;
       if (delta > 0) {
-        tx_.exec_params(
+        changed = tx_.exec_params(
             "INSERT INTO registry.person_blocks (block, person_id)"
-            " SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING",
+            " SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING RETURNING 1",
             ArrayLiteral(blocks), record.id);
       } else {
-        tx_.exec_params(
-            "DELETE FROM registry.person_blocks WHERE person_id = $1",
+        changed = tx_.exec_params(
+            "DELETE FROM registry.person_blocks WHERE person_id = $1"
+            " RETURNING 1",
             record.id);
       }
+      if (changed.empty()) return absl::OkStatus();
       tx_.exec_params(
           "INSERT INTO registry.name_token_counts (token, shard, people)"
           " SELECT t, $2, $3 FROM unnest($1::text[]) WITH ORDINALITY AS u (t, n)"
@@ -990,6 +1014,39 @@ absl::StatusOr<std::vector<ReviewRow>> PgRegistryStore::FindReviews(
                           " LIMIT $3"),
              ArrayLiteral(home_communes), std::string(after_id), limit)) {
       out.push_back(ReadReview(r));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> PgRegistryStore::RecentPeople(
+    absl::Time since, int limit) {
+  std::vector<std::string> out;
+  RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    for (const auto& r : tx.exec_params(
+             "SELECT person_id FROM registry.persons WHERE created_at >="
+             " to_timestamp($1::double precision / 1000000) AND state <> $2"
+             " ORDER BY person_id LIMIT $3",
+             absl::ToUnixMicros(since), static_cast<int>(PersonState::kMerged),
+             limit)) {
+      out.push_back(Text(r[0]));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> PgRegistryStore::UnindexedPeople(
+    int limit) {
+  std::vector<std::string> out;
+  RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    for (const auto& r : tx.exec_params(
+             "SELECT p.person_id FROM registry.persons p WHERE NOT EXISTS"
+             " (SELECT 1 FROM registry.person_blocks b WHERE b.person_id ="
+             " p.person_id) ORDER BY p.person_id LIMIT $1",
+             limit)) {
+      out.push_back(Text(r[0]));
     }
     return absl::OkStatus();
   }));

@@ -375,6 +375,15 @@ std::string EncodePersonUnmerged(const Person& person,
   return e.SerializeAsString();
 }
 
+std::string EncodeReviewOpened(const ReviewItem& review) {
+  v1::ReviewOpened e;
+  e.set_review_id(review.review_id);
+  e.set_person_id(review.person_id);
+  for (const auto& id : review.candidate_ids) e.add_candidate_ids(id);
+  e.set_home_commune_code(review.home_commune_code);
+  return e.SerializeAsString();
+}
+
 std::string EncodeReviewDecided(const ReviewRow& row, absl::string_view decision,
                                 absl::string_view same_as) {
   v1::ReviewDecided e;

@@ -63,6 +63,7 @@ std::string EncodePersonMerged(const Person& merged,
                                absl::string_view review_id);
 std::string EncodePersonUnmerged(const Person& person,
                                  absl::string_view former_survivor_id);
+std::string EncodeReviewOpened(const ReviewItem& review);
 std::string EncodeReviewDecided(const ReviewRow& row, absl::string_view decision,
                                 absl::string_view same_as);
 

@@ -240,6 +240,14 @@ class RegistryManager {
   absl::StatusOr<Eligibility> CheckEligibility(const Principal& actor,
                                                const EligibilityInput& input);
 
+  // The backstop of DESIGN.md §4.5, run periodically by the service: files
+  // people not yet under blocking keys (records from before the duplicate
+  // pass), then runs the pass again for people created since `since`
+  // against older records, opening a review item for any likely duplicate
+  // not already under review or decided DISTINCT. Returns the number of
+  // items opened. At most `limit` people per step.
+  absl::StatusOr<int> Sweep(absl::Time since, int limit = 500);
+
   // OK when `actor` may call `method` at all (streams, token methods);
   // PERMISSION_DENIED (audited) otherwise.
   absl::Status Authorize(const Principal& actor, absl::string_view method);

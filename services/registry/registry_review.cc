@@ -596,4 +596,51 @@ absl::StatusOr<Eligibility> RegistryManager::CheckEligibility(
   return e;
 }
 
+absl::StatusOr<int> RegistryManager::Sweep(absl::Time since, int limit) {
+  const Principal sweeper{.subject = "registry:sweep", .role = "service"};
+  RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> unindexed,
+                          deps_.store.UnindexedPeople(limit));
+  for (const std::string& id : unindexed) {
+    RELIEF_RETURN_IF_ERROR(deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
+      RELIEF_ASSIGN_OR_RETURN(Person p, tx.LockPerson(id));
+      return tx.IndexPerson(ToMatchRecord(p));  // idempotent
+    }));
+  }
+  int opened = 0;
+  RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> recent,
+                          deps_.store.RecentPeople(since, limit));
+  for (const std::string& id : recent) {
+    RELIEF_RETURN_IF_ERROR(deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
+      RELIEF_ASSIGN_OR_RETURN(Person p, tx.LockPerson(id));
+      if (p.state == PersonState::kMerged) return absl::OkStatus();
+      RELIEF_ASSIGN_OR_RETURN(std::vector<Match> matches,
+                              FuzzyPass(tx, ToMatchRecord(p), id));
+      RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> under, tx.UnderReviewWith(id));
+      const absl::flat_hash_set<std::string> reviewed(under.begin(), under.end());
+      ReviewItem review{.review_id = deps_.ids.NewId(),
+                        .kind = "POSSIBLE_DUPLICATE",
+                        .person_id = id,
+                        .home_commune_code = p.home_commune_code};
+      for (const Match& m : matches) {
+        // Older records only: the pair is seen once, from its newer side.
+        if (m.person_id < id && !reviewed.contains(m.person_id)) {
+          review.candidate_ids.push_back(m.person_id);
+          review.scores.push_back(m.score.bits);
+        }
+      }
+      if (review.candidate_ids.empty()) return absl::OkStatus();
+      RELIEF_RETURN_IF_ERROR(tx.InsertReview(review, sweeper, "sweep"));
+      RELIEF_RETURN_IF_ERROR(tx.AppendEvent({.type = "relief.registry.ReviewOpened",
+                                             .aggregate_id = review.review_id,
+                                             .payload = EncodeReviewOpened(review)}));
+      RELIEF_RETURN_IF_ERROR(tx.AppendAudit(sweeper, {.action = "review.open",
+                                                      .target_id = review.review_id,
+                                                      .request_id = "sweep"}));
+      ++opened;
+      return absl::OkStatus();
+    }));
+  }
+  return opened;
+}
+
 }  // namespace relief::registry

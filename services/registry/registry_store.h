@@ -181,6 +181,9 @@ class RegistryTx {
   // The match records of `ids` that exist (a cache hint, confirmed).
   virtual absl::StatusOr<std::vector<MatchRecord>> MatchRecordsOf(
       const std::vector<std::string>& ids) = 0;
+  // People sharing an open review item with `person_id` (either side).
+  virtual absl::StatusOr<std::vector<std::string>> UnderReviewWith(
+      absl::string_view person_id) = 0;
   // People decided DISTINCT from `person_id`.
   virtual absl::StatusOr<std::vector<std::string>> DistinctFrom(
       absl::string_view person_id) = 0;
@@ -276,6 +279,12 @@ class RegistryStore {
   // position order, at most `limit`.
   virtual absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
       int64_t after_position, int limit) = 0;
+  // The sweep's work: people created at or after `since` (not MERGED), and
+  // people not yet filed under blocking keys (created before the duplicate
+  // pass existed); ids, at most `limit` each.
+  virtual absl::StatusOr<std::vector<std::string>> RecentPeople(
+      absl::Time since, int limit) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> UnindexedPeople(int limit) = 0;
   // Match records of every person after `after_id` in id order, at most
   // `limit` (a cache refill pages through them); and of `ids`.
   virtual absl::StatusOr<std::vector<MatchRecord>> MatchRecordsAfter(
