@@ -22,6 +22,26 @@
 //     verify|reject|withdraw|reopen --request-id=ID --person-id=ID
 //            [--reason=TEXT] [--case-id=ID (reopen)]
 //     bulk-verify --request-id=ID --person-id=ID... [--reason=TEXT]
+//     update PERSON_ID --reason=TEXT [--request-id=ID] [--name=N]
+//            [--birth=YYYY[-MM-DD]] [--sex=male|female] [--phone=P]
+//            [--home-commune=CODE] [--host-province=CODE]
+//            [--host-district=CODE] [--street=S]
+//                                       corrects the fields given (at least
+//                                       one); the address is read, then
+//                                       corrected as a whole
+//     reviews list --unit=CODE [--page-size=N] [--page-token=T] [--all]
+//                  [--json]              text for officers, or proto3 JSON
+//     reviews decide REVIEW_ID (--same [--same-as=ID] | --distinct)
+//                    [--reason=TEXT] [--request-id=ID]
+//     reviews decide --decision=REVIEW_ID=same[:ID]|distinct ...
+//                    [--reason=TEXT] [--request-id=ID]   all or nothing
+//     unmerge PERSON_ID --reason=TEXT [--request-id=ID]
+//     eligibility PERSON_ID --purpose=cash|rice
+//                 [--document-type=cccd|cmnd|passport|household_book|
+//                  residence_confirmation|other --document=N] [--json]
+//                                       exit 0 whether eligible or not
+//     (update, reviews decide, unmerge: without --request-id a new UUIDv7 is
+//     used and printed on stderr as "request id: ..." for a retry)
 //     subscribe [--after=POSITION] [--max=N]   events as JSON lines
 //     token bootstrap --keys=FILE [--kid=K] [--subject=S] [--ttl=12h]
 //                                       offline: creates FILE if missing and
@@ -30,37 +50,43 @@
 //     token revoke --request-id=ID --jti=J --reason=TEXT
 //     audit verify --pg=URL --keys=FILE [--schema=registry]
 //
-// Output: the response as proto3 JSON on stdout. Errors on stderr as
+// Output: the response as proto3 JSON on stdout (`reviews list` and
+// `eligibility` print text for people unless --json). Errors on stderr as
 // "error: CODE: message" and one "  field: reason" line per bad field.
 // Exit codes (for scripts): 0 success; 2 usage or unreadable input;
 // 10 + the gRPC status code otherwise (13 INVALID_ARGUMENT, 15 NOT_FOUND,
 // 16 ALREADY_EXISTS, 24 UNAVAILABLE, 14 DEADLINE_EXCEEDED ...); 3 health
 // not SERVING by the deadline.
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/auth/key_file.h"
 #include "common/auth/roles.h"
 #include "common/auth/token.h"
 #include "common/base/clock.h"
 #include "common/base/ids.h"
+#include "common/base/status.h"
 #include "common/events/audit_chain.h"
 #include "common/pg/pool.h"
-#include "common/server/tls.h"
-#include "relief/auth/v1/auth.grpc.pb.h"
-#include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
-#include "common/base/status.h"
 #include "common/server/grpc_status.h"
+#include "common/server/tls.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "relief/auth/v1/auth.grpc.pb.h"
 #include "relief/registry/v1/registry.grpc.pb.h"
 
 namespace relief::ctl {
@@ -97,10 +123,13 @@ int Usage(const std::string& message) {
   return 2;
 }
 
-void Print(const google::protobuf::Message& m) {
+// Prints `m` as proto3 JSON; with `all_fields`, fields at their default
+// (false, 0, empty) too.
+void Print(const google::protobuf::Message& m, bool all_fields = false) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
+  options.always_print_primitive_fields = all_fields;
   options.preserve_proto_field_names = false;
   (void)google::protobuf::util::MessageToJsonString(m, &json, options);
   std::cout << json;
@@ -272,6 +301,11 @@ rv1::DocumentType ParseDocType(const std::string& t) {
   if (lower == "cccd") return rv1::DOCUMENT_TYPE_CCCD;
   if (lower == "cmnd") return rv1::DOCUMENT_TYPE_CMND;
   if (lower == "passport") return rv1::DOCUMENT_TYPE_PASSPORT;
+  if (lower == "household_book") return rv1::DOCUMENT_TYPE_HOUSEHOLD_BOOK;
+  if (lower == "residence_confirmation") {
+    return rv1::DOCUMENT_TYPE_RESIDENCE_CONFIRMATION;
+  }
+  if (lower == "other") return rv1::DOCUMENT_TYPE_OTHER;
   return rv1::DOCUMENT_TYPE_UNSPECIFIED;
 }
 
@@ -404,6 +438,453 @@ int BulkVerify(const Client& client, const std::string& request_id,
   grpc::Status s = stub->BulkVerify(&ctx, req, &resp);
   if (!s.ok()) return Fail(FromGrpcStatus(s));
   Print(resp);
+  return 0;
+}
+
+// ---- Corrections, the review queue, merges and eligibility ([3/8]) ----
+
+// The request id of a write: the one given, or a fresh UUIDv7 announced on
+// stderr so that a retry can reuse it.
+std::string RequestIdOr(const std::string& given) {
+  if (!given.empty()) return given;
+  UuidV7Generator ids(SystemClock());
+  std::string id = ids.NewId();
+  std::cerr << "request id: " << id << "\n";
+  return id;
+}
+
+// YYYY-MM-DD, or YYYY when only the year is known; "-" when unset.
+std::string BirthText(const rv1::BirthDate& d) {
+  if (d.year() == 0) return "-";
+  char text[16];
+  if (d.month() == 0) {
+    std::snprintf(text, sizeof text, "%04d", d.year());
+  } else {
+    std::snprintf(text, sizeof text, "%04d-%02d-%02d", d.year(), d.month(),
+                  d.day());
+  }
+  return text;
+}
+
+// Reads --birth: YYYY or YYYY-MM-DD.
+absl::StatusOr<rv1::BirthDate> ParseBirth(const std::string& text) {
+  int y = 0, m = 0, d = 0;
+  char rest = 0;
+  rv1::BirthDate out;
+  if (std::sscanf(text.c_str(), "%d-%d-%d%c", &y, &m, &d, &rest) == 3 ||
+      (std::sscanf(text.c_str(), "%d%c", &y, &rest) == 1 && text.size() == 4)) {
+    out.set_year(y);
+    out.set_month(m);
+    out.set_day(d);
+    return out;
+  }
+  return absl::InvalidArgumentError("--birth: YYYY-MM-DD or YYYY");
+}
+
+// An enum value's name without its prefix ("PERSON_STATE_MERGED" ->
+// "MERGED").
+std::string Short(const std::string& name, absl::string_view prefix) {
+  return absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name;
+}
+
+std::string Fixed1(double v, bool sign = false) {
+  char text[32];
+  std::snprintf(text, sizeof text, sign ? "%+.1f" : "%.1f", v);
+  return text;
+}
+
+// Terminal columns of UTF-8 text (NFC: one per code point).
+size_t Columns(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
+
+std::string DocumentsText(const rv1::Person& p) {
+  std::vector<std::string> docs;
+  for (const rv1::IdentityDocument& d : p.documents()) {
+    docs.push_back(
+        absl::StrCat(absl::AsciiStrToLower(Short(
+                         rv1::DocumentType_Name(d.type()), "DOCUMENT_TYPE_")),
+                     " ", d.number(), d.linked() ? "" : " (held back)"));
+  }
+  return OrDash(absl::StrJoin(docs, ", "));
+}
+
+// One review item for an officer: the record and each candidate side by
+// side, then the total score and the per-field scores of each candidate.
+void PrintReviewText(const rv1::Review& r, std::ostream& out) {
+  out << "review " << r.review_id() << "  "
+      << Short(rv1::ReviewKind_Name(r.kind()), "REVIEW_KIND_");
+  if (r.has_created_at()) {
+    out << "  opened "
+        << absl::FormatTime("%Y-%m-%d %H:%M UTC",
+                            absl::FromUnixSeconds(r.created_at().seconds()),
+                            absl::UTCTimeZone());
+  }
+  if (!r.open()) {
+    out << "  decided "
+        << Short(rv1::ReviewDecisionKind_Name(r.decision()),
+                 "REVIEW_DECISION_");
+    if (!r.same_as().empty()) out << " as " << r.same_as();
+  }
+  out << "\n";
+  if (!r.document_keys().empty()) {
+    out << "  documents in conflict: " << absl::StrJoin(r.document_keys(), ", ")
+        << "\n";
+  }
+  // rows[i][0] is the label, [1] the record, [2..] the candidates.
+  std::vector<std::vector<std::string>> rows;
+  auto row = [&](std::string label,
+                 const std::function<std::string(const rv1::Person&)>& cell) {
+    std::vector<std::string> line = {std::move(label), cell(r.person())};
+    for (const rv1::ReviewCandidate& c : r.candidates()) {
+      line.push_back(cell(c.person()));
+    }
+    rows.push_back(std::move(line));
+  };
+  {
+    std::vector<std::string> head = {"", "record"};
+    for (int i = 0; i < r.candidates_size(); ++i) {
+      head.push_back(absl::StrCat("candidate ", i + 1));
+    }
+    rows.push_back(std::move(head));
+  }
+  row("id", [](const rv1::Person& p) { return p.person_id(); });
+  row("name", [](const rv1::Person& p) { return OrDash(p.full_name()); });
+  row("birth date",
+      [](const rv1::Person& p) { return BirthText(p.birth_date()); });
+  row("sex", [](const rv1::Person& p) {
+    return absl::AsciiStrToLower(Short(rv1::Sex_Name(p.sex()), "SEX_"));
+  });
+  row("phone", [](const rv1::Person& p) { return OrDash(p.phone()); });
+  row("commune",
+      [](const rv1::Person& p) { return OrDash(p.home_commune_code()); });
+  row("host province", [](const rv1::Person& p) {
+    return OrDash(p.current_address().province_code());
+  });
+  row("documents", DocumentsText);
+  row("state", [](const rv1::Person& p) {
+    std::string s = Short(rv1::PersonState_Name(p.state()), "PERSON_STATE_");
+    if (!p.merged_into().empty())
+      absl::StrAppend(&s, " into ", p.merged_into());
+    return s;
+  });
+  {
+    std::vector<std::string> line = {"score (bits)", ""};
+    for (const rv1::ReviewCandidate& c : r.candidates()) {
+      line.push_back(Fixed1(c.score()));
+    }
+    rows.push_back(std::move(line));
+  }
+  // Per-field scores, in the order the candidates report their fields.
+  std::vector<std::string> fields;
+  for (const rv1::ReviewCandidate& c : r.candidates()) {
+    for (const rv1::FieldScore& f : c.fields()) {
+      if (std::find(fields.begin(), fields.end(), f.field()) == fields.end()) {
+        fields.push_back(f.field());
+      }
+    }
+  }
+  for (const std::string& field : fields) {
+    std::vector<std::string> line = {"  " + field, ""};
+    for (const rv1::ReviewCandidate& c : r.candidates()) {
+      std::string cell = "-";
+      for (const rv1::FieldScore& f : c.fields()) {
+        if (f.field() != field) continue;
+        cell = Fixed1(f.bits(), /*sign=*/true);
+        if (!f.note().empty()) absl::StrAppend(&cell, " ", f.note());
+      }
+      line.push_back(std::move(cell));
+    }
+    rows.push_back(std::move(line));
+  }
+  std::vector<size_t> width;
+  for (const auto& line : rows) {
+    width.resize(std::max(width.size(), line.size()), 0);
+    for (size_t i = 0; i < line.size(); ++i) {
+      width[i] = std::max(width[i], Columns(line[i]));
+    }
+  }
+  for (const auto& line : rows) {
+    std::string text = "  ";
+    for (size_t i = 0; i < line.size(); ++i) {
+      absl::StrAppend(&text, line[i]);
+      if (i + 1 < line.size()) {
+        text.append(width[i] - Columns(line[i]) + 2, ' ');
+      }
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out << text << "\n";
+  }
+  out << "\n";
+}
+
+struct UpdateFlags {
+  std::string person_id, reason, request_id;
+  std::string name, birth, sex, phone, home_commune, host_province,
+      host_district, street;
+  // Which of the value flags were given (a given empty value clears).
+  bool has_name = false, has_birth = false, has_sex = false, has_phone = false,
+       has_home_commune = false, has_host_province = false,
+       has_host_district = false, has_street = false;
+};
+
+// Update: the mask holds the fields whose flags were given. The current
+// address is corrected as a whole, so its missing parts are read from the
+// record first; another host province drops the old district and street
+// unless they are given too.
+int Update(const Client& client, const UpdateFlags& f) {
+  rv1::UpdateRequest req;
+  req.set_person_id(f.person_id);
+  req.set_reason(f.reason);
+  rv1::Person* p = req.mutable_person();
+  auto* mask = req.mutable_update_mask();
+  if (f.has_name) {
+    p->set_full_name(f.name);
+    mask->add_paths("full_name");
+  }
+  if (f.has_birth) {
+    absl::StatusOr<rv1::BirthDate> b = ParseBirth(f.birth);
+    if (!b.ok()) return Usage(std::string(b.status().message()));
+    *p->mutable_birth_date() = *b;
+    mask->add_paths("birth_date");
+  }
+  if (f.has_sex) {
+    const std::string sex = absl::AsciiStrToLower(f.sex);
+    if (sex != "male" && sex != "female") return Usage("--sex: male or female");
+    p->set_sex(sex == "male" ? rv1::SEX_MALE : rv1::SEX_FEMALE);
+    mask->add_paths("sex");
+  }
+  if (f.has_phone) {
+    p->set_phone(f.phone);
+    mask->add_paths("phone");
+  }
+  if (f.has_home_commune) {
+    p->set_home_commune_code(f.home_commune);
+    mask->add_paths("home_commune_code");
+  }
+  auto stub = rv1::Registry::NewStub(client.channel());
+  if (f.has_host_province || f.has_host_district || f.has_street) {
+    rv1::Person current;
+    grpc::ClientContext ctx;
+    client.Prepare(ctx, client.timeout());
+    rv1::GetPersonRequest get;
+    get.set_person_id(f.person_id);
+    grpc::Status s = stub->GetPerson(&ctx, get, &current);
+    if (!s.ok()) return Fail(FromGrpcStatus(s));
+    rv1::CurrentAddress a = current.current_address();
+    if (f.has_host_province && f.host_province != a.province_code()) {
+      a.clear_district_code();
+      a.clear_street();
+    }
+    if (f.has_host_province) a.set_province_code(f.host_province);
+    if (f.has_host_district) a.set_district_code(f.host_district);
+    if (f.has_street) a.set_street(f.street);
+    *p->mutable_current_address() = a;
+    mask->add_paths("current_address");
+  }
+  if (mask->paths().empty()) {
+    return Usage(
+        "update: give at least one of --name, --birth, --sex, --phone, "
+        "--home-commune, --host-province, --host-district, --street");
+  }
+  req.set_request_id(RequestIdOr(f.request_id));
+  grpc::ClientContext ctx;
+  client.Prepare(ctx, client.timeout());
+  rv1::UpdateResponse resp;
+  grpc::Status s = stub->Update(&ctx, req, &resp);
+  if (!s.ok()) return Fail(FromGrpcStatus(s));
+  Print(resp);
+  return 0;
+}
+
+// ListReviews, page after page with `all`; readable text or proto3 JSON
+// (one ReviewPage per page).
+int ListReviews(const Client& client, const std::string& unit,
+                const PageFlags& pf, bool json) {
+  auto stub = rv1::Registry::NewStub(client.channel());
+  std::string token = pf.page_token;
+  int shown = 0;
+  do {
+    rv1::ListReviewsRequest req;
+    req.set_unit_code(unit);
+    req.set_page_size(pf.page_size);
+    req.set_page_token(token);
+    rv1::ReviewPage page;
+    grpc::ClientContext ctx;
+    client.Prepare(ctx, client.timeout());
+    grpc::Status s = stub->ListReviews(&ctx, req, &page);
+    if (!s.ok()) return Fail(FromGrpcStatus(s));
+    if (json) {
+      Print(page);
+    } else {
+      for (const rv1::Review& r : page.reviews()) PrintReviewText(r, std::cout);
+      shown += page.reviews_size();
+    }
+    token = page.next_page_token();
+  } while (pf.all && !token.empty());
+  if (!json) {
+    if (shown == 0) std::cout << "no open review items in " << unit << "\n";
+    if (!token.empty()) std::cout << "more: --page-token=" << token << "\n";
+  }
+  return 0;
+}
+
+// Reads one --decision: REVIEW_ID=same[:PERSON_ID] or REVIEW_ID=distinct.
+absl::StatusOr<rv1::ReviewDecision> ParseDecision(const std::string& text) {
+  const size_t eq = text.find('=');
+  const absl::Status bad = absl::InvalidArgumentError(
+      absl::StrCat("--decision ", text,
+                   ": REVIEW_ID=same[:PERSON_ID] or REVIEW_ID=distinct"));
+  if (eq == std::string::npos || eq == 0) return bad;
+  rv1::ReviewDecision d;
+  d.set_review_id(text.substr(0, eq));
+  std::string verdict = text.substr(eq + 1);
+  std::string same_as;
+  if (const size_t colon = verdict.find(':'); colon != std::string::npos) {
+    same_as = verdict.substr(colon + 1);
+    verdict = verdict.substr(0, colon);
+    if (same_as.empty()) return bad;
+  }
+  verdict = absl::AsciiStrToLower(verdict);
+  if (verdict == "same") {
+    d.set_decision(rv1::REVIEW_DECISION_SAME);
+    d.set_same_as(same_as);
+  } else if (verdict == "distinct" && same_as.empty()) {
+    d.set_decision(rv1::REVIEW_DECISION_DISTINCT);
+  } else {
+    return bad;
+  }
+  return d;
+}
+
+struct DecideFlags {
+  std::string review_id, same_as, reason, request_id;
+  bool same = false, distinct = false;
+  std::vector<std::string> decisions;
+};
+
+int DecideReviews(const Client& client, const DecideFlags& f) {
+  rv1::DecideReviewsRequest req;
+  if (!f.review_id.empty()) {
+    if (!f.decisions.empty()) {
+      return Usage(
+          "reviews decide: REVIEW_ID with --same/--distinct, or "
+          "--decision, not both");
+    }
+    if (f.same == f.distinct) {
+      return Usage("reviews decide: give --same or --distinct");
+    }
+    if (!f.same_as.empty() && !f.same) {
+      return Usage("reviews decide: --same-as goes with --same");
+    }
+    rv1::ReviewDecision* d = req.add_decisions();
+    d->set_review_id(f.review_id);
+    d->set_decision(f.same ? rv1::REVIEW_DECISION_SAME
+                           : rv1::REVIEW_DECISION_DISTINCT);
+    d->set_same_as(f.same_as);
+  } else {
+    if (f.decisions.empty()) {
+      return Usage(
+          "reviews decide: give REVIEW_ID (--same|--distinct) or "
+          "--decision REVIEW_ID=same[:ID]|distinct ...");
+    }
+    if (f.same || f.distinct || !f.same_as.empty()) {
+      return Usage(
+          "reviews decide: --same/--distinct/--same-as go with a "
+          "REVIEW_ID; --decision carries its own verdict");
+    }
+    for (const std::string& text : f.decisions) {
+      absl::StatusOr<rv1::ReviewDecision> d = ParseDecision(text);
+      if (!d.ok()) return Usage(std::string(d.status().message()));
+      *req.add_decisions() = *std::move(d);
+    }
+  }
+  req.set_reason(f.reason);
+  req.set_request_id(RequestIdOr(f.request_id));
+  auto stub = rv1::Registry::NewStub(client.channel());
+  grpc::ClientContext ctx;
+  client.Prepare(ctx, client.timeout());
+  rv1::DecideReviewsResponse resp;
+  grpc::Status s = stub->DecideReviews(&ctx, req, &resp);
+  if (!s.ok()) return Fail(FromGrpcStatus(s));
+  Print(resp);
+  return 0;
+}
+
+int Unmerge(const Client& client, const std::string& person_id,
+            const std::string& reason, const std::string& request_id) {
+  rv1::UnmergeRequest req;
+  req.set_person_id(person_id);
+  req.set_reason(reason);
+  req.set_request_id(RequestIdOr(request_id));
+  auto stub = rv1::Registry::NewStub(client.channel());
+  grpc::ClientContext ctx;
+  client.Prepare(ctx, client.timeout());
+  rv1::Person resp;
+  grpc::Status s = stub->Unmerge(&ctx, req, &resp);
+  if (!s.ok()) return Fail(FromGrpcStatus(s));
+  Print(resp);
+  return 0;
+}
+
+// CheckEligibility. Exit 0 whether or not the person is eligible: the
+// question was answered.
+int CheckEligibility(const Client& client, const std::string& person_id,
+                     const std::string& purpose, const std::string& doc_type,
+                     const std::string& doc_number, bool json) {
+  rv1::CheckEligibilityRequest req;
+  req.set_person_id(person_id);
+  const std::string p = absl::AsciiStrToLower(purpose);
+  if (p != "cash" && p != "rice") return Usage("--purpose: cash or rice");
+  req.set_purpose(p == "cash" ? rv1::PURPOSE_CASH : rv1::PURPOSE_RICE);
+  if (doc_type.empty() != doc_number.empty()) {
+    return Usage("eligibility: --document-type and --document go together");
+  }
+  if (!doc_type.empty()) {
+    const rv1::DocumentType t = ParseDocType(doc_type);
+    if (t == rv1::DOCUMENT_TYPE_UNSPECIFIED) {
+      return Usage(
+          "--document-type: cccd, cmnd, passport, household_book, "
+          "residence_confirmation or other");
+    }
+    req.mutable_presented_document()->set_type(t);
+    req.mutable_presented_document()->set_number(doc_number);
+  }
+  auto stub = rv1::Registry::NewStub(client.channel());
+  grpc::ClientContext ctx;
+  client.Prepare(ctx, client.timeout());
+  rv1::Eligibility e;
+  grpc::Status s = stub->CheckEligibility(&ctx, req, &e);
+  if (!s.ok()) return Fail(FromGrpcStatus(s));
+  if (json) {
+    Print(e, /*all_fields=*/true);
+    return 0;
+  }
+  std::cout << "eligible: " << (e.eligible() ? "yes" : "no") << "\n";
+  if (!e.eligible()) {
+    std::cout << "reason: "
+              << Short(rv1::IneligibleReason_Name(e.reason()),
+                       "INELIGIBLE_REASON_")
+              << "\n";
+  }
+  if (!e.detail().empty()) std::cout << "detail: " << e.detail() << "\n";
+  std::cout << "canonical person id: " << e.canonical_person_id() << "\n";
+  std::cout << "merged person ids: "
+            << OrDash(absl::StrJoin(e.merged_person_ids(), ", ")) << "\n";
+  std::cout << "state: "
+            << Short(rv1::PersonState_Name(e.state()), "PERSON_STATE_") << "\n";
+  std::cout << "home commune: " << OrDash(e.home_commune_code())
+            << " (district " << OrDash(e.home_district_code()) << ")\n";
+  std::cout << "host province: " << OrDash(e.host_province_code())
+            << " (district " << OrDash(e.host_district_code()) << ")\n";
+  if (req.has_presented_document()) {
+    std::cout << "document proves citizenship: "
+              << (e.document_proves_citizenship() ? "yes" : "no") << "\n";
+  }
   return 0;
 }
 
@@ -619,6 +1100,87 @@ int main(int argc, char** argv) {
       ->required();
   bulk->add_option("--reason", transit_reason);
 
+  UpdateFlags uf;
+  auto* update = app.add_subcommand(
+      "update", "correct a record (reason required; at least one field)");
+  update->add_option("person_id,--person-id", uf.person_id, "the person's id")
+      ->required();
+  update->add_option("--reason", uf.reason, "why the record is corrected")
+      ->required();
+  update->add_option("--request-id", uf.request_id, "default: a new UUIDv7");
+  CLI::Option* u_name = update->add_option("--name", uf.name, "full name");
+  CLI::Option* u_birth =
+      update->add_option("--birth", uf.birth, "YYYY-MM-DD or YYYY");
+  CLI::Option* u_sex = update->add_option("--sex", uf.sex, "male or female");
+  CLI::Option* u_phone =
+      update->add_option("--phone", uf.phone, "mobile number (\"\" clears)");
+  CLI::Option* u_commune = update->add_option(
+      "--home-commune", uf.home_commune,
+      "home commune code (a VERIFIED person goes back to SUBMITTED)");
+  CLI::Option* u_host = update->add_option(
+      "--host-province", uf.host_province,
+      "current province (another one drops district and street unless given)");
+  CLI::Option* u_district = update->add_option(
+      "--host-district", uf.host_district, "current district");
+  CLI::Option* u_street =
+      update->add_option("--street", uf.street, "current address");
+
+  auto* reviews = app.add_subcommand("reviews", "the duplicate review queue");
+  reviews->require_subcommand(1);
+  std::string review_unit;
+  PageFlags review_pf;
+  bool review_json = false;
+  auto* reviews_list = reviews->add_subcommand(
+      "list", "open items of a commune, district or the province");
+  reviews_list
+      ->add_option("--unit", review_unit, "commune, district or province code")
+      ->required();
+  reviews_list->add_option("--page-size", review_pf.page_size,
+                           "1..500 (default 50)");
+  reviews_list->add_option("--page-token", review_pf.page_token,
+                           "from the previous page");
+  reviews_list->add_flag("--all", review_pf.all, "follow every page");
+  reviews_list->add_flag("--json", review_json, "ReviewPage as proto3 JSON");
+  DecideFlags df;
+  auto* reviews_decide = reviews->add_subcommand(
+      "decide",
+      "decide items, all or nothing: REVIEW_ID (--same [--same-as ID]"
+      " | --distinct), or --decision ... repeated");
+  reviews_decide->add_option("review_id", df.review_id, "the item to decide");
+  reviews_decide->add_flag("--same", df.same, "the record is the candidate");
+  reviews_decide->add_option("--same-as", df.same_as,
+                             "with --same: which candidate (when several)");
+  reviews_decide->add_flag("--distinct", df.distinct, "different people");
+  reviews_decide->add_option(
+      "--decision", df.decisions,
+      "REVIEW_ID=same[:PERSON_ID] or REVIEW_ID=distinct; repeat for each item");
+  reviews_decide->add_option("--reason", df.reason, "why");
+  reviews_decide->add_option("--request-id", df.request_id,
+                             "default: a new UUIDv7");
+
+  std::string unmerge_id, unmerge_reason, unmerge_request_id;
+  auto* unmerge =
+      app.add_subcommand("unmerge", "undo the latest merge of a MERGED person");
+  unmerge->add_option("person_id,--person-id", unmerge_id, "the merged person")
+      ->required();
+  unmerge->add_option("--reason", unmerge_reason, "why")->required();
+  unmerge->add_option("--request-id", unmerge_request_id,
+                      "default: a new UUIDv7");
+
+  std::string elig_id, purpose, doc_type, doc_number;
+  bool elig_json = false;
+  auto* eligibility = app.add_subcommand(
+      "eligibility",
+      "may the person receive cash or rice now? (exit 0 either way)");
+  eligibility->add_option("person_id,--person-id", elig_id, "the person's id")
+      ->required();
+  eligibility->add_option("--purpose", purpose, "cash or rice")->required();
+  eligibility->add_option("--document-type", doc_type,
+                          "cccd, cmnd, passport, household_book, "
+                          "residence_confirmation or other");
+  eligibility->add_option("--document", doc_number, "the document presented");
+  eligibility->add_flag("--json", elig_json, "Eligibility as proto3 JSON");
+
   int64_t after = 0, max = 0;
   auto* subscribe = app.add_subcommand("subscribe", "follow the event feed");
   subscribe->add_option("--after", after, "start after this position");
@@ -696,6 +1258,26 @@ int main(int argc, char** argv) {
     }
   }
   if (*bulk) return BulkVerify(client, transit_request_id, bulk_ids, transit_reason);
+  if (*update) {
+    uf.has_name = u_name->count() > 0;
+    uf.has_birth = u_birth->count() > 0;
+    uf.has_sex = u_sex->count() > 0;
+    uf.has_phone = u_phone->count() > 0;
+    uf.has_home_commune = u_commune->count() > 0;
+    uf.has_host_province = u_host->count() > 0;
+    uf.has_host_district = u_district->count() > 0;
+    uf.has_street = u_street->count() > 0;
+    return Update(client, uf);
+  }
+  if (*reviews_list)
+    return ListReviews(client, review_unit, review_pf, review_json);
+  if (*reviews_decide) return DecideReviews(client, df);
+  if (*unmerge)
+    return Unmerge(client, unmerge_id, unmerge_reason, unmerge_request_id);
+  if (*eligibility) {
+    return CheckEligibility(client, elig_id, purpose, doc_type, doc_number,
+                            elig_json);
+  }
   if (*subscribe) return Subscribe(client, after, max);
   if (*issue) return TokenIssue(client, token_request_id, subject, role, scope, ttl);
   if (*revoke) return TokenRevoke(client, token_request_id, jti, reason);

@@ -714,16 +714,14 @@ class PgRegistryTx final : public RegistryTx {
           " registry.merges g WHERE g.merge_id = $3 AND h.person_id = $2 AND"
           " h.id = ANY(g.moved_history)",
           m.merged_id, m.survivor_id, m.merge_id);
-      // Items the merge re-pointed (or closed as moot) are as they were.
+      // Open items the merge re-pointed are as they were. Items it closed
+      // as moot were about this pair only, which is now two people: they
+      // stay closed.
       tx_.exec_params(
           "UPDATE registry.reviews r SET person_id = o.person_id,"
-          " candidate_ids = o.candidate_ids, scores = o.scores,"
-          " state = CASE WHEN r.decision = 'MOOT' THEN 'OPEN' ELSE r.state END,"
-          " decision = CASE WHEN r.decision = 'MOOT' THEN NULL ELSE"
-          "  r.decision END"
+          " candidate_ids = o.candidate_ids, scores = o.scores"
           " FROM registry.merge_moved_reviews o WHERE o.merge_id = $1 AND"
-          " o.review_id = r.review_id AND (r.state = 'OPEN' OR r.decision ="
-          " 'MOOT')",
+          " o.review_id = r.review_id AND r.state = 'OPEN'",
           m.merge_id);
       tx_.exec_params(
           "UPDATE registry.persons SET merged_into = NULL WHERE person_id = $1",

@@ -28,6 +28,25 @@ bool Has(const std::vector<std::string>& fields, absl::string_view f) {
   return std::find(fields.begin(), fields.end(), f) != fields.end();
 }
 
+bool SameRelatives(const std::vector<Relative>& a, const std::vector<Relative>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const Relative& x, const Relative& y) {
+                      return x.name == y.name && x.relationship == y.relationship &&
+                             x.phone == y.phone;
+                    });
+}
+
+// True when no field Update may change differs.
+bool SameCorrectableFields(const Person& a, const Person& b) {
+  return a.full_name == b.full_name && a.birth_date == b.birth_date &&
+         a.sex == b.sex && a.phone == b.phone &&
+         a.home_commune_code == b.home_commune_code &&
+         a.host_province_code == b.host_province_code &&
+         a.host_district_code == b.host_district_code && a.street == b.street &&
+         a.need_kind == b.need_kind && a.need_note == b.need_note &&
+         SameRelatives(a.relatives, b.relatives);
+}
+
 // Documents that prove home-province citizenship; the operator checks the
 // address printed on them.
 bool ProvesCitizenship(DocumentType t) {
@@ -114,6 +133,11 @@ absl::StatusOr<UpdateResult> RegistryManager::Update(
     after.need_kind = norm.need_kind;
     after.need_note = norm.need_note;
     after.relatives = norm.relatives;
+    if (SameCorrectableFields(before, after)) {
+      return InvalidArgument("update_mask",
+                             "the new values equal the record's: nothing to "
+                             "correct");
+    }
     const bool moved = after.home_commune_code != before.home_commune_code;
     if (moved) {
       // The new home commune must be the caller's too.
@@ -140,18 +164,24 @@ absl::StatusOr<UpdateResult> RegistryManager::Update(
            .payload = EncodeStateChanged(after, PersonState::kVerified, "")}));
     }
     // The duplicate pass again: a likely duplicate of the corrected record
-    // opens a review item (a correction never merges by itself).
+    // opens a review item (a correction never merges by itself), unless the
+    // pair is already under review.
     RELIEF_ASSIGN_OR_RETURN(std::vector<Match> matches,
                             FuzzyPass(tx, ToMatchRecord(after), after.id));
-    if (!matches.empty()) {
-      ReviewItem review{.review_id = deps_.ids.NewId(),
-                        .kind = "POSSIBLE_DUPLICATE",
-                        .person_id = after.id,
-                        .home_commune_code = after.home_commune_code};
-      for (const Match& m : matches) {
-        review.candidate_ids.push_back(m.person_id);
-        review.scores.push_back(m.score.bits);
+    RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> under,
+                            tx.UnderReviewWith(after.id));
+    ReviewItem review{.review_id = deps_.ids.NewId(),
+                      .kind = "POSSIBLE_DUPLICATE",
+                      .person_id = after.id,
+                      .home_commune_code = after.home_commune_code};
+    for (const Match& m : matches) {
+      if (std::find(under.begin(), under.end(), m.person_id) != under.end()) {
+        continue;
       }
+      review.candidate_ids.push_back(m.person_id);
+      review.scores.push_back(m.score.bits);
+    }
+    if (!review.candidate_ids.empty()) {
       RELIEF_RETURN_IF_ERROR(tx.InsertReview(review, actor, in.request_id));
       result.review_id = review.review_id;
       result.matched_person_ids = review.candidate_ids;
@@ -282,6 +312,12 @@ absl::StatusOr<std::string> RegistryManager::ApplyDecision(
                             tx.FinalSurvivors({row.person_id, same_as}));
     std::string a = finals[row.person_id], b = finals[same_as];
     if (a != b) {
+      RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> distinct, tx.DistinctFrom(a));
+      if (std::find(distinct.begin(), distinct.end(), b) != distinct.end()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the pair was decided DISTINCT (or unmerged) before: ", a, " and ", b,
+            " are two people"));
+      }
       if (b < a) std::swap(a, b);  // UUIDv7: the smaller id is the older
       // Both rows locked in id order.
       RELIEF_ASSIGN_OR_RETURN(Person survivor, tx.LockPerson(a));

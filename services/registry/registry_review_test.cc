@@ -233,6 +233,18 @@ TEST_F(RegistryReviewTest, UpdateRerunsTheDuplicatePass) {
   EXPECT_EQ(Count("SELECT count(*) FROM registry.audit WHERE action ="
                   " 'person.update'"),
             1);
+  // Correcting again while the item is open opens no second item; a
+  // correction that changes nothing is refused.
+  UpdateInput phone{.request_id = "u-phone", .person_id = y,
+                    .reason = "phone given", .fields = {"phone"}};
+  phone.values.phone = "0977000111";
+  auto u2 = m_->Update(officer_, phone, "u-phone-body");
+  ASSERT_TRUE(u2.ok()) << u2.status();
+  EXPECT_TRUE(u2->review_id.empty());
+  EXPECT_EQ(Count("SELECT count(*) FROM registry.reviews WHERE state = 'OPEN'"), 1);
+  phone.request_id = "u-phone-2";
+  EXPECT_THAT(Fields(m_->Update(officer_, phone, "u-phone-2-body").status()),
+              ElementsAre("update_mask"));
   // A retry answers the same; another body under the id is refused.
   auto again = m_->Update(officer_, up, "u-body");
   ASSERT_TRUE(again.ok());
@@ -310,6 +322,7 @@ TEST_F(RegistryReviewTest, SameMergesAndMovesEverythingThenUnmergeRestores) {
   // The item to decide, and another open item about b (moves to a).
   const std::string item = OpenReview(b, {a});
   const std::string other_item = OpenReview(c, {b});
+  const std::string same_pair_item = OpenReview(a, {b});  // moot once merged
 
   auto d = Decide("same", {{item, Decision::kSame, ""}}, &officer_);
   ASSERT_TRUE(d.ok()) << d.status();
@@ -384,6 +397,14 @@ TEST_F(RegistryReviewTest, SameMergesAndMovesEverythingThenUnmergeRestores) {
             1);
   EXPECT_EQ(Count("SELECT count(*) FROM registry.distinct_pairs"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM registry.audit WHERE action = 'person.unmerge'"), 1);
+  // The item about the pair alone was closed as moot by the merge and stays
+  // closed: the pair is two people now, and SAME on it is refused.
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM registry.reviews WHERE"
+                               " review_id = '", same_pair_item,
+                               "' AND state = 'DECIDED' AND decision = 'MOOT'")),
+            1);
+  EXPECT_THAT(Decide("same-again", {{OpenReview(b, {a}), Decision::kSame, ""}}).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(m_->Unmerge(officer_,
                           {.request_id = "un2", .person_id = b, .reason = "again"},
                           "un2-body")
@@ -453,6 +474,16 @@ TEST_F(RegistryReviewTest, BulkDecisionsAreAllOrNothing) {
                                     {"x", Decision::kSame, ""}})
                          .status()),
               ElementsAre("decisions[0].decision", "decisions[1].review_id"));
+  // Contradictory decisions about one pair in one call: refused whole.
+  const std::string r1_twin = OpenReview(b, {a});
+  EXPECT_THAT(Decide("contradiction", {{r1, Decision::kDistinct, ""},
+                                       {r1_twin, Decision::kSame, ""}})
+                  .status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(MustGet(b).state, PersonState::kSubmitted);
+  EXPECT_EQ(Count("SELECT count(*) FROM registry.distinct_pairs"), 0);
+  ASSERT_TRUE(env_->db->Exec(absl::StrCat("DELETE FROM registry.reviews WHERE review_id = '",
+                                          r1_twin, "'")).ok());
   auto ok = Decide("bulk2", {{r1, Decision::kDistinct, ""}, {r2, Decision::kSame, ""}},
                    &officer_);
   ASSERT_TRUE(ok.ok()) << ok.status();
