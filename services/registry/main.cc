@@ -247,6 +247,20 @@ int Run(const Flags& flags) {
                          epoch.status().ToString());
           }
         }
+        // People registered before the duplicate pass existed are filed
+        // under blocking keys before the first registration is served.
+        for (int64_t filed = 0;;) {
+          absl::StatusOr<int> n = manager->FileUnindexedPeople(1000);
+          if (!n.ok()) {
+            spdlog::warn("event=filing_failed error=\"{}\"", n.status().ToString());
+            break;  // the sweep finishes it
+          }
+          filed += *n;
+          if (*n < 1000) {
+            if (filed > 0) spdlog::info("event=people_filed count={}", filed);
+            break;
+          }
+        }
         service.SetManager(manager.get(), &hub);
         tokens_service.SetManager(tokens.get());
         spdlog::info("event=ready home_province={} reference_date={}",

@@ -247,6 +247,10 @@ class RegistryManager {
   // not already under review or decided DISTINCT. Returns the number of
   // items opened. At most `limit` people per step.
   absl::StatusOr<int> Sweep(absl::Time since, int limit = 500);
+  // Files up to `limit` people not yet under blocking keys; returns how
+  // many. The service runs it to the end before it serves (an upgrade from
+  // a registry without the duplicate pass).
+  absl::StatusOr<int> FileUnindexedPeople(int limit = 500);
 
   // OK when `actor` may call `method` at all (streams, token methods);
   // PERMISSION_DENIED (audited) otherwise.

@@ -632,8 +632,7 @@ absl::StatusOr<Eligibility> RegistryManager::CheckEligibility(
   return e;
 }
 
-absl::StatusOr<int> RegistryManager::Sweep(absl::Time since, int limit) {
-  const Principal sweeper{.subject = "registry:sweep", .role = "service"};
+absl::StatusOr<int> RegistryManager::FileUnindexedPeople(int limit) {
   RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> unindexed,
                           deps_.store.UnindexedPeople(limit));
   for (const std::string& id : unindexed) {
@@ -642,6 +641,12 @@ absl::StatusOr<int> RegistryManager::Sweep(absl::Time since, int limit) {
       return tx.IndexPerson(ToMatchRecord(p));  // idempotent
     }));
   }
+  return static_cast<int>(unindexed.size());
+}
+
+absl::StatusOr<int> RegistryManager::Sweep(absl::Time since, int limit) {
+  const Principal sweeper{.subject = "registry:sweep", .role = "service"};
+  RELIEF_RETURN_IF_ERROR(FileUnindexedPeople(limit).status());
   int opened = 0;
   RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> recent,
                           deps_.store.RecentPeople(since, limit));
