@@ -95,19 +95,10 @@ absl::Status WriteCandidates(redis::RedisClient& client,
   return client.Command(argv).status();
 }
 
-void RedisCandidateCache::SetEpoch(std::string epoch) {
-  absl::MutexLock lock(&mu_);
-  epoch_ = std::move(epoch);
-}
-
 absl::StatusOr<std::vector<MatchRecord>> RedisCandidateCache::Lookup(
     const std::vector<std::string>& blocks) {
   std::vector<MatchRecord> out;
-  std::string epoch;
-  {
-    absl::MutexLock lock(&mu_);
-    epoch = epoch_;
-  }
+  const std::string epoch = gate_.epoch();
   if (epoch.empty() || blocks.empty()) return out;
   std::vector<std::string> argv = {"EVAL", kLookupScript,
                                    absl::StrCat(blocks.size() + 1),
@@ -118,13 +109,11 @@ absl::StatusOr<std::vector<MatchRecord>> RedisCandidateCache::Lookup(
   argv.push_back(absl::StrCat(kMaxCandidates));
   absl::StatusOr<redis::Reply> reply = client_.Command(argv);
   if (!reply.ok()) {
-    counters_.Error();
-    const int64_t outages = client_.stats().outages;
-    if (outages > outages_seen_.exchange(outages)) counters_.Outage();
+    gate_.Failed();
     return reply.status();
   }
   if (reply->type != redis::Reply::Type::kArray) {
-    counters_.Miss();  // no epoch: flushed, replaced or still refilling
+    gate_.counters().Miss();  // no epoch: flushed, replaced or still refilling
     return out;
   }
   for (const redis::Reply& e : reply->elements) {
@@ -135,9 +124,9 @@ absl::StatusOr<std::vector<MatchRecord>> RedisCandidateCache::Lookup(
     }
   }
   if (out.empty()) {
-    counters_.Miss();
+    gate_.counters().Miss();
   } else {
-    counters_.Hit();
+    gate_.counters().Hit();
   }
   return out;
 }

@@ -9,12 +9,11 @@
 #ifndef RELIEF_SERVICES_REGISTRY_REDIS_CANDIDATE_CACHE_H_
 #define RELIEF_SERVICES_REGISTRY_REDIS_CANDIDATE_CACHE_H_
 
-#include <atomic>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "common/redis/redis_client.h"
 #include "common/server/metrics.h"
+#include "services/registry/redis_document_cache.h"
 #include "services/registry/registry_store.h"
 
 namespace relief::registry {
@@ -37,18 +36,15 @@ class RedisCandidateCache final : public CandidateCache {
 
   explicit RedisCandidateCache(redis::RedisClient& client,
                                CacheCounters counters = CacheCounters())
-      : client_(client), counters_(counters) {}
+      : client_(client), gate_(client, counters) {}
   // The epoch read from Postgres at start; until set, every lookup misses.
-  void SetEpoch(std::string epoch);
+  void SetEpoch(std::string epoch) { gate_.SetEpoch(std::move(epoch)); }
   absl::StatusOr<std::vector<MatchRecord>> Lookup(
       const std::vector<std::string>& blocks) override;
 
  private:
   redis::RedisClient& client_;
-  const CacheCounters counters_;
-  std::atomic<int64_t> outages_seen_{0};
-  mutable absl::Mutex mu_;
-  std::string epoch_ ABSL_GUARDED_BY(mu_);
+  CacheEpochGate gate_;
 };
 
 }  // namespace relief::registry

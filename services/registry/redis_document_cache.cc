@@ -9,34 +9,22 @@ std::string DocumentCacheKey(absl::string_view document_key) {
   return absl::StrCat("doc:", document_key);
 }
 
-void RedisDocumentCache::SetEpoch(std::string epoch) {
-  absl::MutexLock lock(&mu_);
-  epoch_ = std::move(epoch);
-}
-
 absl::StatusOr<absl::flat_hash_map<std::string, std::string>>
 RedisDocumentCache::Lookup(const std::vector<std::string>& keys) {
   absl::flat_hash_map<std::string, std::string> out;
-  std::string epoch;
-  {
-    absl::MutexLock lock(&mu_);
-    epoch = epoch_;
-  }
+  const std::string epoch = gate_.epoch();
   if (epoch.empty() || keys.empty()) return out;
   std::vector<std::string> redis_keys = {std::string(kEpochKey)};
   for (const std::string& k : keys) redis_keys.push_back(DocumentCacheKey(k));
   absl::StatusOr<std::vector<std::optional<std::string>>> values =
       client_.MGet(redis_keys);
   if (!values.ok()) {
-    counters_.Error();
-    // One count per outage (the client counts transitions to failing).
-    const int64_t outages = client_.stats().outages;
-    if (outages > outages_seen_.exchange(outages)) counters_.Outage();
+    gate_.Failed();
     return values.status();
   }
   if (!(*values)[0].has_value() || *(*values)[0] != epoch) {
     // Flushed, replaced or still refilling: as good as empty.
-    for (size_t i = 0; i < keys.size(); ++i) counters_.Miss();
+    for (size_t i = 0; i < keys.size(); ++i) gate_.counters().Miss();
     return out;
   }
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -44,9 +32,9 @@ RedisDocumentCache::Lookup(const std::vector<std::string>& keys) {
     // Anything but a well-formed id is ignored: the cache is only a hint.
     if (v.has_value() && IsUuid(*v)) {
       out[keys[i]] = *v;
-      counters_.Hit();
+      gate_.counters().Hit();
     } else {
-      counters_.Miss();
+      gate_.counters().Miss();
     }
   }
   return out;

@@ -11,6 +11,7 @@
 #include "common/text/document.h"
 #include "common/text/phone.h"
 #include "common/text/vn_text.h"
+#include "services/registry/refusals.h"
 #include "services/registry/registry_codec.h"
 #include "services/registry/registry_policy.h"
 #include "spdlog/spdlog.h"
@@ -737,7 +738,6 @@ absl::StatusOr<std::vector<Person>> RegistryManager::BulkVerify(
   const RequestKey key{std::string(kMethodBulkVerify), actor.subject,
                        request_id};
   std::vector<Person> people;
-  bool denied = false;
   absl::Status s = deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
     RELIEF_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                             tx.ClaimRequest(key, request_hash));
@@ -746,8 +746,7 @@ absl::StatusOr<std::vector<Person>> RegistryManager::BulkVerify(
       return absl::OkStatus();
     }
     absl::flat_hash_map<std::string, Person> done;
-    std::vector<FieldViolation> refused;
-    denied = false;
+    Refusals refused;
     for (const std::string& id : order) {
       absl::StatusOr<Person> p = ApplyTransition(
           tx, actor, Transition::kVerify, kMethodBulkVerify,
@@ -756,29 +755,14 @@ absl::StatusOr<std::vector<Person>> RegistryManager::BulkVerify(
         done[id] = *std::move(p);
         continue;
       }
-      if (p.status().code() == absl::StatusCode::kPermissionDenied) {
-        denied = true;
-      } else if (p.status().code() != absl::StatusCode::kFailedPrecondition &&
-                 p.status().code() != absl::StatusCode::kNotFound) {
-        return p.status();  // database trouble: the whole call fails
-      }
       for (size_t i = 0; i < person_ids.size(); ++i) {
         if (person_ids[i] == id) {
-          refused.push_back({absl::StrCat("person_ids[", i, "]"),
-                             std::string(p.status().message())});
+          RELIEF_RETURN_IF_ERROR(refused.Add("person_ids", i, p.status()));
         }
       }
     }
-    if (!refused.empty()) {
-      // All or nothing: the transaction rolls back every change above.
-      std::sort(refused.begin(), refused.end(),
-                [](const FieldViolation& a, const FieldViolation& b) {
-                  return a.field < b.field;
-                });
-      return WithViolations(denied ? absl::StatusCode::kPermissionDenied
-                                   : absl::StatusCode::kFailedPrecondition,
-                            std::move(refused));
-    }
+    // All or nothing: a refusal rolls back every change above.
+    RELIEF_RETURN_IF_ERROR(refused.ToStatus());
     for (const std::string& id : person_ids) people.push_back(done[id]);
     return tx.CompleteRequest(key, EncodePeople(people));
   });

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/base/status.h"
+#include "services/registry/refusals.h"
 #include "services/registry/registry_codec.h"
 #include "services/registry/registry_manager.h"
 #include "services/registry/registry_policy.h"
@@ -396,7 +397,6 @@ absl::StatusOr<std::vector<ReviewView>> RegistryManager::DecideReviews(
 
   const RequestKey key{std::string(kMethodDecideReviews), actor.subject, request_id};
   std::vector<ReviewView> views;
-  bool denied = false;
   absl::Status s = deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
     views.clear();
     RELIEF_ASSIGN_OR_RETURN(std::optional<std::string> stored,
@@ -411,31 +411,15 @@ absl::StatusOr<std::vector<ReviewView>> RegistryManager::DecideReviews(
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       return decisions[a].review_id < decisions[b].review_id;
     });
-    std::vector<FieldViolation> refused;
-    denied = false;
+    Refusals refused;
     for (size_t i : order) {
       absl::StatusOr<std::string> done =
           ApplyDecision(tx, actor, decisions[i], request_id, reason);
-      if (done.ok()) continue;
-      const absl::StatusCode code = done.status().code();
-      if (code == absl::StatusCode::kPermissionDenied) {
-        denied = true;
-      } else if (code != absl::StatusCode::kFailedPrecondition &&
-                 code != absl::StatusCode::kNotFound) {
-        return done.status();
+      if (!done.ok()) {
+        RELIEF_RETURN_IF_ERROR(refused.Add("decisions", i, done.status()));
       }
-      refused.push_back({absl::StrCat("decisions[", i, "]"),
-                         std::string(done.status().message())});
     }
-    if (!refused.empty()) {
-      std::sort(refused.begin(), refused.end(),
-                [](const FieldViolation& a, const FieldViolation& b) {
-                  return a.field < b.field;
-                });
-      return WithViolations(denied ? absl::StatusCode::kPermissionDenied
-                                   : absl::StatusCode::kFailedPrecondition,
-                            std::move(refused));
-    }
+    RELIEF_RETURN_IF_ERROR(refused.ToStatus());  // all or nothing
     for (const DecisionInput& d : decisions) {
       RELIEF_ASSIGN_OR_RETURN(ReviewRow row, tx.LockReview(d.review_id));
       // Stored unmasked; masked per caller below.

@@ -27,6 +27,7 @@
 #include "tests/testing/registry_client.h"
 #include "tests/testing/registry_fixture.h"
 #include "tests/testing/registry_process.h"
+#include "tests/testing/reliefctl_runner.h"
 
 extern char** environ;
 
@@ -49,64 +50,6 @@ constexpr char kNhungCccd[] = "026190001234";  // woman, 1990
 constexpr char kTrangCccd[] = "026188004321";  // woman, 1988
 constexpr char kDucCccd[] = "026075001111";    // man, 1975
 constexpr char kLanCccd[] = "026162002222";    // woman, 1962
-
-// The reliefctl binary: $RELIEF_RELIEFCTL, else build/tools/reliefctl next
-// to this test's build/tests/.
-std::string ReliefctlPath() {
-  if (const char* p = std::getenv("RELIEF_RELIEFCTL"); p && *p) return p;
-  std::error_code ec;
-  const std::filesystem::path self =
-      std::filesystem::read_symlink("/proc/self/exe", ec);
-  return (self.parent_path().parent_path() / "tools" / "reliefctl").string();
-}
-
-struct ToolResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs reliefctl with `args` (no shell), capturing stdout and stderr.
-ToolResult RunReliefctl(const std::vector<std::string>& args) {
-  ToolResult result;
-  char tmpl[] = "/tmp/relief-ctl-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return result;
-  const std::string dir = tmpl, out = dir + "/out", err = dir + "/err";
-  std::vector<std::string> argv_s = {ReliefctlPath()};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  const int rc =
-      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    result.err = absl::StrCat("cannot spawn ", argv_s[0], ": ", rc);
-  } else {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-    result.out = Slurp(out);
-    result.err = Slurp(err);
-  }
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
-  return result;
-}
 
 std::string Describe(const ToolResult& r) {
   return absl::StrCat("exit ", r.exit_code, "\nstdout:\n", r.out, "\nstderr:\n",
