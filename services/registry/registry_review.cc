@@ -146,6 +146,10 @@ absl::StatusOr<UpdateResult> RegistryManager::Update(
           actor, kMethodUpdate,
           {.unit_code = after.home_commune_code, .partner_id = after.partner_id}));
     }
+    // The duplicate pass again, first: its blocking-key locks come before
+    // any row this correction writes (the order Register takes them in).
+    RELIEF_ASSIGN_OR_RETURN(std::vector<Match> matches,
+                            FuzzyPass(tx, ToMatchRecord(after), after.id));
     const absl::Time now = deps_.clock.Now();
     RELIEF_RETURN_IF_ERROR(tx.UnindexPerson(ToMatchRecord(before)));
     RELIEF_RETURN_IF_ERROR(tx.UpdatePerson(after, in.fields, EncodePeople({before}),
@@ -164,11 +168,9 @@ absl::StatusOr<UpdateResult> RegistryManager::Update(
            .aggregate_id = after.id,
            .payload = EncodeStateChanged(after, PersonState::kVerified, "")}));
     }
-    // The duplicate pass again: a likely duplicate of the corrected record
-    // opens a review item (a correction never merges by itself), unless the
-    // pair is already under review.
-    RELIEF_ASSIGN_OR_RETURN(std::vector<Match> matches,
-                            FuzzyPass(tx, ToMatchRecord(after), after.id));
+    // A likely duplicate of the corrected record opens a review item (a
+    // correction never merges by itself), unless the pair is already under
+    // review.
     RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> under,
                             tx.UnderReviewWith(after.id));
     ReviewItem review{.review_id = deps_.ids.NewId(),
@@ -636,7 +638,8 @@ absl::StatusOr<int> RegistryManager::Sweep(absl::Time since, int limit) {
                           deps_.store.RecentPeople(since, limit));
   for (const std::string& id : recent) {
     RELIEF_RETURN_IF_ERROR(deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
-      RELIEF_ASSIGN_OR_RETURN(Person p, tx.LockPerson(id));
+      // Read, not locked: the sweep only adds an item.
+      RELIEF_ASSIGN_OR_RETURN(Person p, tx.LoadPerson(id));
       if (p.state == PersonState::kMerged) return absl::OkStatus();
       RELIEF_ASSIGN_OR_RETURN(std::vector<Match> matches,
                               FuzzyPass(tx, ToMatchRecord(p), id));
