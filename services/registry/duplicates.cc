@@ -74,7 +74,8 @@ MatchRecord ToMatchRecord(const Person& p) {
           .birth_date = p.birth_date,
           .sex = p.sex,
           .phone = p.phone,
-          .home_commune_code = p.home_commune_code};
+          .home_commune_code = p.home_commune_code,
+          .merged_into = p.merged_into};
 }
 
 double TokenStats::Share(absl::string_view token) const {
@@ -102,7 +103,7 @@ std::vector<std::string> BlockKeys(const MatchRecord& r) {
   const std::vector<std::string> tokens = NameTokens(r.full_name);
   const int year = r.birth_date.year;
   std::vector<std::string> keys;
-  keys.push_back(absl::StrCat("N:", absl::StrJoin(tokens, " ")));
+  keys.push_back(absl::StrCat("N:", absl::StrJoin(tokens, " "), "|", year));
   for (const std::string& t : tokens) {
     keys.push_back(absl::StrCat("T:", t, "|", year));
     keys.push_back(absl::StrCat("C:", t, "|", r.home_commune_code));
@@ -123,7 +124,8 @@ std::vector<std::string> QueryKeys(const MatchRecord& r, const TokenStats& stats
                    });
   const int year = r.birth_date.year;
   std::vector<std::string> keys;
-  keys.push_back(absl::StrCat("N:", absl::StrJoin(NameTokens(r.full_name), " ")));
+  keys.push_back(
+      absl::StrCat("N:", absl::StrJoin(NameTokens(r.full_name), " "), "|", year));
   keys.push_back(absl::StrCat("Y:", r.home_commune_code, "|", year));
   if (!r.phone.empty()) keys.push_back(absl::StrCat("P:", r.phone));
   for (size_t i = 0; i < tokens.size() && i < 3; ++i) {

@@ -38,6 +38,8 @@ struct MatchRecord {
   Sex sex = Sex::kUnspecified;
   std::string phone;  // +84 E.164 or empty
   std::string home_commune_code;
+  // Candidates read from the store: the record it was merged into, if any.
+  std::string merged_into;
 };
 MatchRecord ToMatchRecord(const Person& p);
 
@@ -64,7 +66,9 @@ class TokenStats {
 std::vector<std::string> NameTokens(absl::string_view full_name);
 
 // Every blocking key a person is filed under (registry.person_blocks):
-//   N:<sorted tokens>        the name whatever its order
+//   N:<sorted tokens>|<year> the name whatever its order, and the birth year
+//                            (a common full name alone would gather
+//                            thousands: 5,952 "Nguyễn Văn Hùng" in 1M)
 //   T:<token>|<year>         each token with the birth year
 //   C:<token>|<commune>      each token with the home commune
 //   Y:<commune>|<year>       home commune and birth year

@@ -121,10 +121,10 @@ ReviewRow ReadReview(const pqxx::row& r) {
 }
 
 
-// The columns of a match record (ReadMatchRecord), from registry.persons p.
-constexpr absl::string_view kMatchColumns =
+// The columns of a match record (ReadMatchRecord), of registry.persons p.
+constexpr absl::string_view kMatchSelect =
     "SELECT p.person_id, p.full_name, p.birth_year, p.birth_month,"
-    " p.birth_day, p.sex, p.phone, p.home_commune_code FROM registry.persons p";
+    " p.birth_day, p.sex, p.phone, p.home_commune_code, p.merged_into";
 
 MatchRecord ReadMatchRecord(const pqxx::row& r) {
   return {.id = Text(r[0]),
@@ -132,7 +132,8 @@ MatchRecord ReadMatchRecord(const pqxx::row& r) {
           .birth_date = {r[2].as<int>(), r[3].as<int>(), r[4].as<int>()},
           .sex = static_cast<Sex>(r[5].as<int>()),
           .phone = Text(r[6]),
-          .home_commune_code = Text(r[7])};
+          .home_commune_code = Text(r[7]),
+          .merged_into = Text(r[8])};
 }
 
 std::vector<MatchRecord> MatchRecordsOfIds(pqxx::transaction_base& tx,
@@ -140,7 +141,7 @@ std::vector<MatchRecord> MatchRecordsOfIds(pqxx::transaction_base& tx,
   std::vector<MatchRecord> out;
   if (ids.empty()) return out;
   for (const auto& r : tx.exec_params(
-           absl::StrCat(kMatchColumns,
+           absl::StrCat(kMatchSelect, " FROM registry.persons p",
                         " WHERE p.person_id = ANY($1::uuid[]) ORDER BY"
                         " p.person_id"),
            ArrayLiteral(ids))) {
@@ -414,11 +415,16 @@ class PgRegistryTx final : public RegistryTx {
       const std::vector<std::string>& blocks, int limit) override {
     std::vector<MatchRecord> out;
     absl::Status s = Guard([&] {
+      // The people sharing the most keys first: a cap never drops a close
+      // candidate for an old one (the block index alone ranks them).
       for (const auto& r : tx_.exec_params(
-               absl::StrCat(kMatchColumns,
-                            " WHERE p.person_id IN (SELECT person_id FROM"
-                            " registry.person_blocks WHERE block ="
-                            " ANY($1::text[])) ORDER BY p.person_id LIMIT $2"),
+               absl::StrCat("WITH c AS (SELECT person_id, count(*) AS shared"
+                            " FROM registry.person_blocks WHERE block ="
+                            " ANY($1::text[]) GROUP BY person_id ORDER BY"
+                            " shared DESC, person_id LIMIT $2) ",
+                            kMatchSelect,
+                            " FROM c JOIN registry.persons p USING (person_id)"
+                            " ORDER BY c.shared DESC, p.person_id"),
                ArrayLiteral(blocks), limit)) {
         out.push_back(ReadMatchRecord(r));
       }
@@ -1056,7 +1062,7 @@ absl::StatusOr<std::vector<MatchRecord>> PgRegistryStore::MatchRecordsAfter(
   std::vector<MatchRecord> out;
   RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     for (const auto& r : tx.exec_params(
-             absl::StrCat(kMatchColumns,
+             absl::StrCat(kMatchSelect, " FROM registry.persons p",
                           " WHERE ($1 = '' OR p.person_id > $1::uuid) ORDER BY"
                           " p.person_id LIMIT $2"),
              std::string(after_id), limit)) {

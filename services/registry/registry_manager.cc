@@ -72,9 +72,12 @@ absl::StatusOr<std::vector<RegistryManager::Match>> RegistryManager::FuzzyPass(
   RELIEF_RETURN_IF_ERROR(tx.LockBlocks(blocks));
   RELIEF_ASSIGN_OR_RETURN(std::vector<MatchRecord> candidates,
                           tx.FindCandidates(blocks, kMaxCandidates));
-  std::vector<std::string> ids;
-  for (const MatchRecord& c : candidates) ids.push_back(c.id);
-  RELIEF_ASSIGN_OR_RETURN(auto survivors, tx.FinalSurvivors(ids));
+  // Merge chains are resolved for merged candidates only (few).
+  std::vector<std::string> merged;
+  for (const MatchRecord& c : candidates) {
+    if (!c.merged_into.empty()) merged.push_back(c.id);
+  }
+  RELIEF_ASSIGN_OR_RETURN(auto survivors, tx.FinalSurvivors(merged));
   absl::flat_hash_set<std::string> distinct;
   if (!self.empty()) {
     RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> d, tx.DistinctFrom(self));
