@@ -55,14 +55,14 @@ std::string EncodeMatchRecord(const MatchRecord& r) {
   return absl::StrCat(r.id, "\t", r.full_name, "\t", r.birth_date.year, "\t",
                       r.birth_date.month, "\t", r.birth_date.day, "\t",
                       static_cast<int>(r.sex), "\t", r.phone, "\t",
-                      r.home_commune_code);
+                      r.home_commune_code, "\t", r.merged_into);
 }
 
 std::optional<MatchRecord> DecodeMatchRecord(absl::string_view text) {
   const std::vector<std::string> f = absl::StrSplit(text, '\t');
   MatchRecord r;
   int sex = 0;
-  if (f.size() != 8 || !IsUuid(f[0]) ||
+  if (f.size() != 9 || !IsUuid(f[0]) || (!f[8].empty() && !IsUuid(f[8])) ||
       !absl::SimpleAtoi(f[2], &r.birth_date.year) ||
       !absl::SimpleAtoi(f[3], &r.birth_date.month) ||
       !absl::SimpleAtoi(f[4], &r.birth_date.day) ||
@@ -74,6 +74,7 @@ std::optional<MatchRecord> DecodeMatchRecord(absl::string_view text) {
   r.sex = static_cast<Sex>(sex);
   r.phone = f[6];
   r.home_commune_code = f[7];
+  r.merged_into = f[8];
   return r;
 }
 

@@ -2,7 +2,8 @@
 // discipline as the document keys (redis_document_cache.h):
 //   "blk:<block>"  a set of person ids filed under the blocking key;
 //   "mr:<id>"      the person's match record (name, birth date, sex, phone,
-//                  home commune).
+//                  home commune, and the record it was merged into: merges
+//                  and unmerges rewrite it).
 // A lookup is one Lua script, atomic in Redis: it answers nothing unless
 // Redis's epoch is the current one, so a flushed or half-refilled Redis
 // never answers. Writes come only from the cache feeder, after commit.
