@@ -1,6 +1,7 @@
 #include "services/registry/registry_manager.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "absl/container/flat_hash_set.h"
@@ -83,6 +84,12 @@ absl::StatusOr<std::vector<RegistryManager::Match>> RegistryManager::FuzzyPass(
     RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> d, tx.DistinctFrom(self));
     distinct.insert(d.begin(), d.end());
   }
+  // Many people under the record's keys (a common name in a large
+  // registry) make a coincidental agreement likelier: below the link
+  // threshold a review needs log2(candidates / 64) more bits (a
+  // multiple-comparison correction; none in a registry of a few thousand).
+  const double crowd_bits =
+      std::max(0.0, std::log2(static_cast<double>(candidates.size()) / 64.0));
   absl::flat_hash_map<std::string, MatchScore> best;
   for (const MatchRecord& c : candidates) {
     const auto it = survivors.find(c.id);
@@ -92,7 +99,9 @@ absl::StatusOr<std::vector<RegistryManager::Match>> RegistryManager::FuzzyPass(
       continue;
     }
     MatchScore s = Score(record, c, stats);
-    if (s.bits < match_.review_bits) continue;
+    if (s.bits < match_.link_bits && s.bits - crowd_bits < match_.review_bits) {
+      continue;
+    }
     auto [slot, inserted] = best.try_emplace(survivor, s);
     if (!inserted && s.bits > slot->second.bits) slot->second = std::move(s);
   }
