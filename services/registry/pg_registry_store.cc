@@ -1,5 +1,7 @@
 #include "services/registry/pg_registry_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/base/failpoint.h"
 #include "common/base/status.h"
@@ -500,6 +502,23 @@ class PgRegistryTx final : public RegistryTx {
     return out;
   }
 
+  absl::StatusOr<bool> RelativesCorrectedSince(
+      absl::string_view person_id, absl::string_view merge_id) override {
+    bool out = false;
+    absl::Status s = Guard([&] {
+      out = tx_.exec_params1(
+                   "SELECT EXISTS (SELECT 1 FROM registry.person_corrections c"
+                   " JOIN registry.merges g ON g.merge_id = $2::uuid"
+                   " WHERE c.person_id = $1::uuid AND c.at >= g.at AND"
+                   " 'relatives' = ANY(c.fields))",
+                   std::string(person_id), std::string(merge_id))[0]
+                .as<bool>();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
   absl::StatusOr<std::vector<std::string>> UnderReviewWith(
       absl::string_view person_id) override {
     std::vector<std::string> out;
@@ -655,17 +674,37 @@ class PgRegistryTx final : public RegistryTx {
             " person_id, candidate_ids, scores) VALUES ($1, $2, $3,"
             " $4::uuid[], $5::double precision[])",
             m.merge_id, review_id, Text(r[1]), Text(r[2]), Text(r[3]));
-        // Re-point, then drop the item's own record from its candidates.
-        const pqxx::row after = tx_.exec_params1(
-            "UPDATE registry.reviews SET"
-            " person_id = CASE WHEN person_id = $2 THEN $3::uuid ELSE"
-            "  person_id END,"
-            " candidate_ids = array_remove(array_replace(candidate_ids,"
-            "  $2::uuid, $3::uuid), CASE WHEN person_id IN ($2::uuid, $3::uuid)"
-            "  THEN $3::uuid ELSE NULL END)"
-            " WHERE review_id = $1 RETURNING cardinality(candidate_ids)",
-            review_id, m.merged_id, m.survivor_id);
-        if (after[0].as<int>() == 0) {
+        // Re-pointed at the survivor: the merged record becomes the
+        // survivor, a candidate equal to the item's record or repeated is
+        // dropped (keeping its best score), scores stay aligned.
+        const std::string old_person = Text(r[1]);
+        const std::string person =
+            old_person == m.merged_id ? m.survivor_id : old_person;
+        const std::vector<std::string> old_ids = ParseArray(r[2]);
+        const std::vector<double> old_scores = ParseDoubles(r[3]);
+        const bool scored = old_scores.size() == old_ids.size();
+        std::vector<std::string> ids;
+        std::vector<double> scores;
+        for (size_t i = 0; i < old_ids.size(); ++i) {
+          const std::string id =
+              old_ids[i] == m.merged_id ? m.survivor_id : old_ids[i];
+          if (id == person) continue;
+          const auto at = std::find(ids.begin(), ids.end(), id);
+          if (at == ids.end()) {
+            ids.push_back(id);
+            if (scored) scores.push_back(old_scores[i]);
+          } else if (scored) {
+            double& best = scores[at - ids.begin()];
+            best = std::max(best, old_scores[i]);
+          }
+        }
+        tx_.exec_params(
+            "UPDATE registry.reviews SET person_id = $2, candidate_ids ="
+            " $3::uuid[], scores = $4::double precision[], home_commune_code ="
+            " (SELECT home_commune_code FROM registry.persons WHERE person_id ="
+            " $2) WHERE review_id = $1",
+            review_id, person, ArrayLiteral(ids), DoubleArray(scores));
+        if (ids.empty()) {
           RELIEF_RETURN_IF_ERROR(CloseReview(review_id, "MOOT", "", actor,
                                              reason, request_id, at));
           moot.push_back(review_id);
@@ -789,6 +828,12 @@ class PgRegistryTx final : public RegistryTx {
           OrNull(p.host_district_code), OrNull(p.street),
           static_cast<int>(p.need_kind), OrNull(p.need_note),
           absl::ToUnixMicros(at));
+      // Open items about the person are decided where the person now
+      // lives.
+      tx_.exec_params(
+          "UPDATE registry.reviews SET home_commune_code = $2 WHERE state ="
+          " 'OPEN' AND person_id = $1 AND home_commune_code <> $2",
+          p.id, p.home_commune_code);
       tx_.exec_params("DELETE FROM registry.relatives WHERE person_id = $1",
                       p.id);
       for (size_t i = 0; i < p.relatives.size(); ++i) {
@@ -1025,15 +1070,16 @@ absl::StatusOr<std::vector<ReviewRow>> PgRegistryStore::FindReviews(
 }
 
 absl::StatusOr<std::vector<std::string>> PgRegistryStore::RecentPeople(
-    absl::Time since, int limit) {
+    absl::Time since, absl::string_view after_id, int limit) {
   std::vector<std::string> out;
   RELIEF_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     for (const auto& r : tx.exec_params(
              "SELECT person_id FROM registry.persons WHERE created_at >="
              " to_timestamp($1::double precision / 1000000) AND state <> $2"
+             " AND ($4 = '' OR person_id > $4::uuid)"
              " ORDER BY person_id LIMIT $3",
              absl::ToUnixMicros(since), static_cast<int>(PersonState::kMerged),
-             limit)) {
+             limit, std::string(after_id))) {
       out.push_back(Text(r[0]));
     }
     return absl::OkStatus();

@@ -32,8 +32,8 @@ class PgRegistryStore final : public RegistryStore {
   absl::StatusOr<std::vector<RevocationRow>> ListRevocations(
       int64_t after_position, int limit) override;
   absl::StatusOr<std::string> CacheEpoch() override;
-  absl::StatusOr<std::vector<std::string>> RecentPeople(absl::Time since,
-                                                        int limit) override;
+  absl::StatusOr<std::vector<std::string>> RecentPeople(
+      absl::Time since, absl::string_view after_id, int limit) override;
   absl::StatusOr<std::vector<std::string>> UnindexedPeople(int limit) override;
   absl::StatusOr<std::vector<MatchRecord>> MatchRecordsAfter(
       absl::string_view after_id, int limit) override;

@@ -35,6 +35,18 @@ RegistryManager::RegistryManager(DeploymentConfig config,
       deps_(deps),
       match_(match) {}
 
+absl::Status RegistryManager::OpenReview(RegistryTx& tx, const Principal& actor,
+                                        const ReviewItem& review,
+                                        absl::string_view request_id) {
+  RELIEF_RETURN_IF_ERROR(tx.InsertReview(review, actor, request_id));
+  RELIEF_RETURN_IF_ERROR(tx.AppendEvent({.type = "relief.registry.ReviewOpened",
+                                         .aggregate_id = review.review_id,
+                                         .payload = EncodeReviewOpened(review)}));
+  return tx.AppendAudit(actor, {.action = "review.open",
+                                .target_id = review.review_id,
+                                .request_id = std::string(request_id)});
+}
+
 absl::StatusOr<std::optional<RegistryManager::Match>>
 RegistryManager::ConfirmHint(RegistryTx& tx, const MatchRecord& record,
                              const std::vector<MatchRecord>& hinted) {
@@ -310,7 +322,12 @@ absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
     result.match_score = confirmed_hint->score.bits;
   } else if (matched.empty()) {
     RELIEF_ASSIGN_OR_RETURN(fuzzy, FuzzyPass(tx, ToMatchRecord(p), ""));
-    if (!fuzzy.empty() && fuzzy[0].score.bits >= match_.link_bits) {
+    // Sure of one person only: two people above the link threshold are a
+    // question for the commune.
+    const bool one_sure =
+        !fuzzy.empty() && fuzzy[0].score.bits >= match_.link_bits &&
+        (fuzzy.size() == 1 || fuzzy[1].score.bits < match_.link_bits);
+    if (one_sure) {
       matched.insert(fuzzy[0].person_id);
       result.match_score = fuzzy[0].score.bits;
       fuzzy.clear();
@@ -337,7 +354,7 @@ absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
         review.candidate_ids.push_back(m.person_id);
         review.scores.push_back(m.score.bits);
       }
-      RELIEF_RETURN_IF_ERROR(tx.InsertReview(review, actor, key.request_id));
+      RELIEF_RETURN_IF_ERROR(OpenReview(tx, actor, review, key.request_id));
       result.outcome = RegisterOutcome::kNeedsReview;
       result.review_id = review.review_id;
       result.matched_person_ids = review.candidate_ids;
@@ -385,7 +402,7 @@ absl::StatusOr<RegisterResult> RegistryManager::RegisterInTx(
                       .candidate_ids = result.matched_person_ids,
                       .doc_keys = keys,
                       .home_commune_code = p.home_commune_code};
-    RELIEF_RETURN_IF_ERROR(tx.InsertReview(review, actor, key.request_id));
+    RELIEF_RETURN_IF_ERROR(OpenReview(tx, actor, review, key.request_id));
     result.outcome = RegisterOutcome::kNeedsReview;
     result.review_id = review.review_id;
   }

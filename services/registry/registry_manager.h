@@ -302,6 +302,10 @@ class RegistryManager {
   absl::StatusOr<Person> ApplyTransition(RegistryTx& tx, const Principal& actor,
                                          Transition t, absl::string_view method,
                                          const TransitionInput& input);
+  // Inside a transaction: stores a review item with its ReviewOpened event
+  // and audit row.
+  absl::Status OpenReview(RegistryTx& tx, const Principal& actor,
+                          const ReviewItem& review, absl::string_view request_id);
   // Inside a transaction: decides one review item.
   absl::StatusOr<std::string> ApplyDecision(RegistryTx& tx,
                                             const Principal& actor,

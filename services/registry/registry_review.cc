@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/base/status.h"
@@ -185,7 +186,7 @@ absl::StatusOr<UpdateResult> RegistryManager::Update(
       review.scores.push_back(m.score.bits);
     }
     if (!review.candidate_ids.empty()) {
-      RELIEF_RETURN_IF_ERROR(tx.InsertReview(review, actor, in.request_id));
+      RELIEF_RETURN_IF_ERROR(OpenReview(tx, actor, review, in.request_id));
       result.review_id = review.review_id;
       result.matched_person_ids = review.candidate_ids;
     }
@@ -291,6 +292,15 @@ absl::StatusOr<std::string> RegistryManager::ApplyDecision(
   const absl::Time now = deps_.clock.Now();
   std::string decision = "DISTINCT", same_as;
   if (d.decision == Decision::kDistinct) {
+    // Locked in id order like a merge, so a SAME on the same pair decided
+    // at the same moment waits for this one (and then finds the pair
+    // DISTINCT).
+    std::vector<std::string> people = row.candidate_ids;
+    people.push_back(row.person_id);
+    std::sort(people.begin(), people.end());
+    for (const std::string& id : people) {
+      RELIEF_RETURN_IF_ERROR(tx.LockPerson(id).status());
+    }
     for (const std::string& c : row.candidate_ids) {
       RELIEF_RETURN_IF_ERROR(
           tx.RememberDistinct(row.person_id, c, actor, row.review_id, now));
@@ -315,18 +325,28 @@ absl::StatusOr<std::string> RegistryManager::ApplyDecision(
                             tx.FinalSurvivors({row.person_id, same_as}));
     std::string a = finals[row.person_id], b = finals[same_as];
     if (a != b) {
+      if (b < a) std::swap(a, b);  // UUIDv7: the smaller id is the older
+      // Both rows locked in id order; a merge that won meanwhile makes the
+      // chains above stale: start again.
+      RELIEF_ASSIGN_OR_RETURN(Person survivor, tx.LockPerson(a));
+      RELIEF_ASSIGN_OR_RETURN(Person merged, tx.LockPerson(b));
+      if (survivor.state == PersonState::kMerged ||
+          merged.state == PersonState::kMerged) {
+        return absl::AbortedError("lost a race: a record was merged meanwhile");
+      }
+      // Both people must be the caller's: one of them disappears into the
+      // other.
+      for (const Person* p : {&survivor, &merged}) {
+        RELIEF_RETURN_IF_ERROR(authorizer_.Check(
+            actor, kMethodDecideReviews,
+            {.unit_code = p->home_commune_code, .partner_id = p->partner_id}));
+      }
       RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> distinct, tx.DistinctFrom(a));
       if (std::find(distinct.begin(), distinct.end(), b) != distinct.end()) {
         return absl::FailedPreconditionError(absl::StrCat(
             "the pair was decided DISTINCT (or unmerged) before: ", a, " and ", b,
             " are two people"));
       }
-      if (b < a) std::swap(a, b);  // UUIDv7: the smaller id is the older
-      // Both rows locked in id order.
-      RELIEF_ASSIGN_OR_RETURN(Person survivor, tx.LockPerson(a));
-      RELIEF_ASSIGN_OR_RETURN(Person merged, tx.LockPerson(b));
-      RELIEF_RETURN_IF_ERROR(authorizer_.Check(
-          actor, kMethodDecideReviews, {.unit_code = survivor.home_commune_code}));
       const MergeRecord merge{.merge_id = deps_.ids.NewId(),
                               .merged_id = merged.id,
                               .survivor_id = survivor.id,
@@ -349,9 +369,36 @@ absl::StatusOr<std::string> RegistryManager::ApplyDecision(
                   .target_id = merged.id,
                   .request_id = request_id}));
       for (const std::string& id : moot) {
+        ReviewRow closed{.review_id = id, .person_id = survivor.id,
+                         .home_commune_code = survivor.home_commune_code};
+        RELIEF_RETURN_IF_ERROR(tx.AppendEvent(
+            {.type = "relief.registry.ReviewDecided",
+             .aggregate_id = id,
+             .payload = EncodeReviewDecided(closed, "MOOT", "")}));
         RELIEF_RETURN_IF_ERROR(tx.AppendAudit(
             actor, {.action = "review.moot", .target_id = id,
                     .request_id = request_id}));
+      }
+      // The item's other candidates are still undecided: they are asked
+      // about again, against the survivor.
+      ReviewItem rest{.review_id = deps_.ids.NewId(),
+                      .kind = row.kind,
+                      .person_id = survivor.id,
+                      .home_commune_code = survivor.home_commune_code};
+      RELIEF_ASSIGN_OR_RETURN(auto rest_finals, tx.FinalSurvivors(row.candidate_ids));
+      for (size_t i = 0; i < row.candidate_ids.size(); ++i) {
+        const std::string& c = rest_finals[row.candidate_ids[i]];
+        if (c.empty() || c == survivor.id ||
+            std::find(rest.candidate_ids.begin(), rest.candidate_ids.end(), c) !=
+                rest.candidate_ids.end()) {
+          continue;
+        }
+        rest.candidate_ids.push_back(c);
+        if (i < row.scores.size()) rest.scores.push_back(row.scores[i]);
+      }
+      if (rest.scores.size() != rest.candidate_ids.size()) rest.scores.clear();
+      if (!rest.candidate_ids.empty()) {
+        RELIEF_RETURN_IF_ERROR(OpenReview(tx, actor, rest, request_id));
       }
     }
   }
@@ -370,9 +417,15 @@ absl::StatusOr<std::string> RegistryManager::ApplyDecision(
 
 absl::StatusOr<std::vector<ReviewView>> RegistryManager::DecideReviews(
     const Principal& actor, const std::string& request_id,
-    const std::vector<DecisionInput>& decisions, const std::string& reason,
+    const std::vector<DecisionInput>& requested, const std::string& reason,
     absl::string_view request_hash) {
   RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodDecideReviews));
+  // Ids compare as text below (candidates, survivors): lower-case, as stored.
+  std::vector<DecisionInput> decisions = requested;
+  for (DecisionInput& d : decisions) {
+    d.review_id = absl::AsciiStrToLower(d.review_id);
+    d.same_as = absl::AsciiStrToLower(d.same_as);
+  }
   Violations v;
   v.AddIfError("request_id", CheckRequestId(request_id));
   if (decisions.empty()) v.Add("decisions", "at least one decision");
@@ -476,6 +529,18 @@ absl::StatusOr<Person> RegistryManager::Unmerge(const Principal& actor,
     RELIEF_RETURN_IF_ERROR(tx.LockPerson(lo).status());
     RELIEF_RETURN_IF_ERROR(tx.LockPerson(hi).status());
     RELIEF_ASSIGN_OR_RETURN(Person survivor, tx.LoadPerson(merge->survivor_id));
+    // What moves back leaves the survivor: theirs to decide too.
+    RELIEF_RETURN_IF_ERROR(authorizer_.Check(
+        actor, kMethodUnmerge,
+        {.unit_code = survivor.home_commune_code, .partner_id = survivor.partner_id}));
+    RELIEF_ASSIGN_OR_RETURN(bool renumbered,
+                            tx.RelativesCorrectedSince(survivor.id, merge->merge_id));
+    if (renumbered) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the relatives of ", survivor.id,
+          " were corrected since the merge: which ones came from this record "
+          "is no longer known; correct both records instead"));
+    }
     if (survivor.state == PersonState::kMerged) {
       return absl::FailedPreconditionError(absl::StrCat(
           "the record it was merged into (", survivor.id,
@@ -507,8 +572,10 @@ absl::StatusOr<Person> RegistryManager::Unmerge(const Principal& actor,
 }
 
 absl::StatusOr<Eligibility> RegistryManager::CheckEligibility(
-    const Principal& actor, const EligibilityInput& in) {
+    const Principal& actor, const EligibilityInput& input) {
   RELIEF_RETURN_IF_ERROR(Authorize(actor, kMethodCheckEligibility));
+  EligibilityInput in = input;
+  in.person_id = absl::AsciiStrToLower(in.person_id);  // ids compare as text
   Violations v;
   if (!IsUuid(in.person_id)) v.Add("person_id", "must be a UUID");
   if (in.purpose != Purpose::kCash && in.purpose != Purpose::kRice) {
@@ -634,8 +701,14 @@ absl::StatusOr<int> RegistryManager::Sweep(absl::Time since, int limit) {
   const Principal sweeper{.subject = "registry:sweep", .role = "service"};
   RELIEF_RETURN_IF_ERROR(FileUnindexedPeople(limit).status());
   int opened = 0;
-  RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> recent,
-                          deps_.store.RecentPeople(since, limit));
+  std::vector<std::string> recent;
+  for (std::string after;;) {  // every page: a busy window is seen whole
+    RELIEF_ASSIGN_OR_RETURN(std::vector<std::string> page,
+                            deps_.store.RecentPeople(since, after, limit));
+    recent.insert(recent.end(), page.begin(), page.end());
+    if (static_cast<int>(page.size()) < limit) break;
+    after = page.back();
+  }
   for (const std::string& id : recent) {
     RELIEF_RETURN_IF_ERROR(deps_.store.InTransaction([&](RegistryTx& tx) -> absl::Status {
       // Read, not locked: the sweep only adds an item.
@@ -657,13 +730,7 @@ absl::StatusOr<int> RegistryManager::Sweep(absl::Time since, int limit) {
         }
       }
       if (review.candidate_ids.empty()) return absl::OkStatus();
-      RELIEF_RETURN_IF_ERROR(tx.InsertReview(review, sweeper, "sweep"));
-      RELIEF_RETURN_IF_ERROR(tx.AppendEvent({.type = "relief.registry.ReviewOpened",
-                                             .aggregate_id = review.review_id,
-                                             .payload = EncodeReviewOpened(review)}));
-      RELIEF_RETURN_IF_ERROR(tx.AppendAudit(sweeper, {.action = "review.open",
-                                                      .target_id = review.review_id,
-                                                      .request_id = "sweep"}));
+      RELIEF_RETURN_IF_ERROR(OpenReview(tx, sweeper, review, "sweep"));
       ++opened;
       return absl::OkStatus();
     }));

@@ -459,7 +459,10 @@ TEST_F(RegistryReviewTest, BulkDecisionsAreAllOrNothing) {
   const std::string c = NewPerson("c", "Lưu Văn Ích", {1973, 3, 3});
   const std::string r1 = OpenReview(b, {a});
   const std::string r2 = OpenReview(c, {a});
-  const std::string r3 = OpenReview(c, {b}, kTichSon);  // another area
+  RegistrationInput in_d = Input("d", "Cao Thị Nhạn", {1974, 4, 4});
+  in_d.person.home_commune_code = kTichSon;  // another area
+  const std::string dd = MustRegister(in_d).person.id;
+  const std::string r3 = OpenReview(dd, {b}, kTichSon);
   auto refused = Decide("bulk", {{r1, Decision::kDistinct, ""},
                                  {r2, Decision::kSame, ""},
                                  {r3, Decision::kDistinct, ""}},
@@ -605,6 +608,50 @@ TEST_F(RegistryReviewTest, SweepFindsWhatThePassMissedOnce) {
   EXPECT_EQ(*m_->Sweep(absl::Now() - absl::Hours(1)), 0);
   // Token counts were rebuilt once per person.
   EXPECT_EQ(Count("SELECT sum(people) FROM registry.name_token_counts WHERE token = ''"), 2);
+}
+
+// What a decision leaves behind: the other candidates asked about again,
+// items that follow their person, both people of a merge in scope, ids in
+// any case.
+TEST_F(RegistryReviewTest, DecisionsKeepTheQueueRight) {
+  const std::string a = NewPerson("a", "Dương Văn Kiên", {1968, 6, 1});
+  const std::string b = NewPerson("b", "Dương Văn Kiện", {1968, 6, 2});
+  const std::string c = NewPerson("c", "Dương Văn Kiến", {1968, 6, 3});
+  // c may be a or b: SAME with a leaves b to be asked about against a.
+  const std::string item = OpenReview(c, {a, b});
+  auto d = Decide("same", {{item, Decision::kSame, absl::AsciiStrToUpper(a)}});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(MustGet(c).merged_into, a);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM registry.reviews WHERE state ="
+                               " 'OPEN' AND person_id = '", a,
+                               "' AND candidate_ids = ARRAY['", b, "'::uuid]")),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM registry.outbox WHERE event_type ="
+                  " 'relief.registry.ReviewOpened'"),
+            1);
+  // The item follows a when a's home commune is corrected.
+  UpdateInput move{.request_id = "move", .person_id = a,
+                   .reason = "registered in Tích Sơn", .fields = {"home_commune_code"}};
+  move.values.home_commune_code = kTichSon;
+  ASSERT_TRUE(m_->Update(admin_, move, "move-body").ok());
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM registry.reviews WHERE state ="
+                               " 'OPEN' AND home_commune_code = '", kTichSon, "'")),
+            1);
+  // Now a lives in 08707 and b in 09157: the officer of 09157 may not merge
+  // them, the officer of 08707 neither.
+  auto page = m_->ListReviews(other_officer_, kTichSon, 10, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->reviews.size(), 1u);
+  const std::string left = page->reviews[0].row.review_id;
+  EXPECT_THAT(Decide("x", {{left, Decision::kSame, ""}}, &other_officer_).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Decide("y", {{left, Decision::kSame, ""}}, &officer_).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // Eligibility by an upper-case id.
+  auto e = Eligible(absl::AsciiStrToUpper(c), Purpose::kCash);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->reason, IneligibleReason::kMerged);
+  EXPECT_EQ(e->canonical_person_id, a);
 }
 
 }  // namespace

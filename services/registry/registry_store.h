@@ -181,6 +181,10 @@ class RegistryTx {
   // The match records of `ids` that exist (a cache hint, confirmed).
   virtual absl::StatusOr<std::vector<MatchRecord>> MatchRecordsOf(
       const std::vector<std::string>& ids) = 0;
+  // True when the relatives of `person_id` were corrected after the merge
+  // `merge_id` (their ordinals changed).
+  virtual absl::StatusOr<bool> RelativesCorrectedSince(
+      absl::string_view person_id, absl::string_view merge_id) = 0;
   // People sharing an open review item with `person_id` (either side).
   virtual absl::StatusOr<std::vector<std::string>> UnderReviewWith(
       absl::string_view person_id) = 0;
@@ -281,9 +285,9 @@ class RegistryStore {
       int64_t after_position, int limit) = 0;
   // The sweep's work: people created at or after `since` (not MERGED), and
   // people not yet filed under blocking keys (created before the duplicate
-  // pass existed); ids, at most `limit` each.
+  // pass existed); ids in id order (after `after_id`), at most `limit`.
   virtual absl::StatusOr<std::vector<std::string>> RecentPeople(
-      absl::Time since, int limit) = 0;
+      absl::Time since, absl::string_view after_id, int limit) = 0;
   virtual absl::StatusOr<std::vector<std::string>> UnindexedPeople(int limit) = 0;
   // Match records of every person after `after_id` in id order, at most
   // `limit` (a cache refill pages through them); and of `ids`.
