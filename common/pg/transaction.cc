@@ -78,6 +78,20 @@ absl::Status RaceLost(absl::string_view what) {
   return absl::AbortedError(absl::StrCat("lost a race on ", what));
 }
 
+std::string ArrayLiteral(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ",";
+    out += "\"";
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
 void LockKeys(pqxx::transaction_base& tx, absl::string_view space,
               std::vector<std::string> keys) {
   std::vector<int64_t> ids;

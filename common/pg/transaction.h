@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -45,6 +46,10 @@ inline absl::Status RunInTransaction(Pool& pool, const TxBody& body) {
 // INSERT ... ON CONFLICT DO NOTHING that inserted nothing): the transaction
 // is rolled back and the body runs again, and then sees the winner's row.
 absl::Status RaceLost(absl::string_view what);
+
+// A Postgres array literal of `items` ({"a","b"}), for a text[] or uuid[]
+// parameter ($1::text[]).
+std::string ArrayLiteral(const std::vector<std::string>& items);
 
 // Takes transaction-scoped advisory locks on `keys` in sorted order (so two
 // transactions locking overlapping sets cannot deadlock). Each key is hashed

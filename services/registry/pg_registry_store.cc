@@ -18,6 +18,8 @@ std::vector<relief::pg::Migration> RegistryMigrations();
 namespace relief::registry {
 namespace {
 
+using pg::ArrayLiteral;
+
 constexpr absl::string_view kSchema = "registry";
 
 // Runs `fn`, turning a libpqxx exception into a Status (this adapter is
@@ -43,21 +45,6 @@ std::optional<std::string> OrNull(const std::string& s) {
 
 std::string Text(const pqxx::field& f) {
   return f.is_null() ? std::string() : std::string(f.c_str());
-}
-
-// A Postgres array literal of `items` ({"a","b"}) for text[] / uuid[].
-std::string ArrayLiteral(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ",";
-    out += "\"";
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += "\"";
-  }
-  return out + "}";
 }
 
 std::string DoubleArray(const std::vector<double>& items) {

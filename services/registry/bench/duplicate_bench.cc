@@ -52,6 +52,7 @@
 #include "absl/time/time.h"
 #include "common/base/status.h"
 #include "common/text/vn_text.h"
+#include "common/pg/transaction.h"
 #include "pqxx/pqxx"
 #include "services/registry/duplicates.h"
 #include "services/registry/registration.h"
@@ -130,21 +131,6 @@ Dist Summarize(std::vector<double> v) {
 std::string Ratio(double value, double base) {
   if (base <= 0 || value <= 0) return "-";
   return absl::StrFormat("x%.2f", value / base);
-}
-
-// A Postgres array literal ({"a","b"}) for text[].
-std::string ArrayLiteral(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ",";
-    out += "\"";
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += "\"";
-  }
-  return out + "}";
 }
 
 template <typename Fn>
@@ -524,7 +510,7 @@ absl::StatusOr<std::vector<GeneratedRecord>> NewPeople(
       for (const auto& r : tx.exec_params(
                "SELECT doc_key FROM registry.documents WHERE doc_key ="
                " ANY($1::text[])",
-               ArrayLiteral(keys))) {
+               pg::ArrayLiteral(keys))) {
         taken.insert(r[0].as<std::string>());
       }
       return absl::OkStatus();
@@ -764,7 +750,7 @@ absl::StatusOr<Steps> StepByStep(ManagerOnPostgres& env,
       uncapped = tx.exec_params("SELECT count(DISTINCT person_id) FROM"
                                 " registry.person_blocks WHERE block ="
                                 " ANY($1::text[])",
-                                ArrayLiteral(keys))[0][0]
+                                pg::ArrayLiteral(keys))[0][0]
                      .as<double>();
       return absl::OkStatus();
     }));
@@ -801,10 +787,10 @@ absl::Status Explain(ManagerOnPostgres& env,
     for (const auto& r : tx.exec_params(
              "SELECT block, count(*) FROM registry.person_blocks"
              " WHERE block = ANY($1::text[]) GROUP BY block ORDER BY 2 DESC",
-             ArrayLiteral(keys))) {
+             pg::ArrayLiteral(keys))) {
       std::printf("  %-40s %8lld\n", r[0].c_str(), r[1].as<long long>());
     }
-    const std::string sql = CandidateQuery(tx.quote(ArrayLiteral(keys)));
+    const std::string sql = CandidateQuery(tx.quote(pg::ArrayLiteral(keys)));
     for (const auto& r :
          tx.exec(absl::StrCat("EXPLAIN (ANALYZE, BUFFERS) ", sql))) {
       std::printf("  %s\n", PlanLine(r[0].c_str()).c_str());
