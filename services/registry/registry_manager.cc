@@ -55,14 +55,20 @@ RegistryManager::ConfirmHint(RegistryTx& tx, const MatchRecord& record,
                           tx.LoadTokenStats(NameTokens(record.full_name)));
   const MatchRecord* best = nullptr;
   double best_bits = 0;
+  int sure = 0;
   for (const MatchRecord& h : hinted) {
     const double bits = Score(record, h, stats).bits;
+    if (bits >= match_.link_bits) ++sure;
     if (best == nullptr || bits > best_bits) {
       best = &h;
       best_bits = bits;
     }
   }
-  if (best == nullptr || best_bits < match_.link_bits) return std::nullopt;
+  // Two people as sure is a question for the commune: the locked pass opens
+  // the review.
+  if (best == nullptr || best_bits < match_.link_bits || sure > 1) {
+    return std::nullopt;
+  }
   // The store's record, not the cache's, decides.
   RELIEF_ASSIGN_OR_RETURN(std::vector<MatchRecord> stored,
                           tx.MatchRecordsOf({best->id}));
