@@ -24,8 +24,9 @@ constexpr absl::string_view kSchema = "registry";
 
 // Runs `fn`, turning a libpqxx exception into a Status (this adapter is
 // where library errors become values).
+// `fn` returns absl::Status or absl::StatusOr<T>; so does Guard.
 template <typename Fn>
-absl::Status Guard(Fn&& fn) {
+auto Guard(Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
   } catch (const std::exception& e) {
@@ -229,14 +230,12 @@ class PgRegistryTx final : public RegistryTx {
 
   absl::StatusOr<std::optional<std::string>> ClaimRequest(
       const RequestKey& key, absl::string_view request_hash) override {
-    absl::StatusOr<std::optional<std::string>> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<std::optional<std::string>> {
+      absl::StatusOr<std::optional<std::string>> out;
       out = idempotency_.Claim(
           tx_, {key.method, key.principal, key.request_id}, request_hash);
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::Status CompleteRequest(const RequestKey& key,
@@ -274,17 +273,15 @@ class PgRegistryTx final : public RegistryTx {
 
   absl::StatusOr<std::optional<std::string>> FindByPartnerRef(
       absl::string_view partner_id, absl::string_view external_ref) override {
-    std::optional<std::string> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<std::optional<std::string>> {
+      std::optional<std::string> out;
       pqxx::result r = tx_.exec_params(
           "SELECT person_id FROM registry.persons WHERE partner_id = $1 AND"
           " partner_external_ref = $2",
           std::string(partner_id), std::string(external_ref));
       if (!r.empty()) out = Text(r[0][0]);
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::Status InsertPerson(const Person& p, const Principal& actor,
@@ -353,8 +350,8 @@ class PgRegistryTx final : public RegistryTx {
   }
 
   absl::StatusOr<Person> LockPerson(absl::string_view person_id) override {
-    absl::StatusOr<Person> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<Person> {
+      absl::StatusOr<Person> out;
       if (tx_.exec_params("SELECT 1 FROM registry.persons WHERE person_id ="
                           " $1 FOR UPDATE",
                           std::string(person_id))
@@ -363,10 +360,8 @@ class PgRegistryTx final : public RegistryTx {
       } else {
         out = Load(tx_, person_id);
       }
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::Status ChangeState(absl::string_view person_id, PersonState from,
@@ -402,8 +397,8 @@ class PgRegistryTx final : public RegistryTx {
 
   absl::StatusOr<std::vector<MatchRecord>> FindCandidates(
       const std::vector<std::string>& blocks, int limit) override {
-    std::vector<MatchRecord> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<std::vector<MatchRecord>> {
+      std::vector<MatchRecord> out;
       // The people sharing the most keys first: a cap never drops a close
       // candidate for an old one (the block index alone ranks them).
       for (const auto& r : tx_.exec_params(
@@ -417,30 +412,26 @@ class PgRegistryTx final : public RegistryTx {
                ArrayLiteral(blocks), limit)) {
         out.push_back(ReadMatchRecord(r));
       }
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::StatusOr<std::vector<MatchRecord>> MatchRecordsOf(
       const std::vector<std::string>& ids) override {
-    std::vector<MatchRecord> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<std::vector<MatchRecord>> {
+      std::vector<MatchRecord> out;
       out = MatchRecordsOfIds(tx_, ids);
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::StatusOr<TokenStats> LoadTokenStats(
       const std::vector<std::string>& tokens) override {
-    absl::flat_hash_map<std::string, int64_t> counts;
-    int64_t people = 0;
     std::vector<std::string> asked = tokens;
     asked.push_back("");
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<TokenStats> {
+      absl::flat_hash_map<std::string, int64_t> counts;
+      int64_t people = 0;
       for (const auto& r : tx_.exec_params(
                "SELECT token, sum(people)::bigint FROM"
                " registry.name_token_counts WHERE token = ANY($1::text[])"
@@ -452,10 +443,8 @@ class PgRegistryTx final : public RegistryTx {
           counts[Text(r[0])] = r[1].as<int64_t>();
         }
       }
-      return absl::OkStatus();
+      return TokenStats(std::move(counts), people);
     });
-    if (!s.ok()) return s;
-    return TokenStats(std::move(counts), people);
   }
 
   absl::Status IndexPerson(const MatchRecord& record) override {
@@ -467,9 +456,9 @@ class PgRegistryTx final : public RegistryTx {
 
   absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FinalSurvivors(
       const std::vector<std::string>& ids) override {
-    absl::flat_hash_map<std::string, std::string> out;
-    if (ids.empty()) return out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<absl::flat_hash_map<std::string, std::string>> {
+      absl::flat_hash_map<std::string, std::string> out;
+      if (ids.empty()) return out;
       for (const auto& r : tx_.exec_params(
                "WITH RECURSIVE chain (start, cur, depth) AS ("
                "  SELECT person_id, person_id, 0 FROM registry.persons"
@@ -483,16 +472,14 @@ class PgRegistryTx final : public RegistryTx {
                ArrayLiteral(ids))) {
         out[Text(r[0])] = Text(r[1]);
       }
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::StatusOr<bool> RelativesCorrectedSince(
       absl::string_view person_id, absl::string_view merge_id) override {
-    bool out = false;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<bool> {
+      bool out = false;
       out = tx_.exec_params1(
                    "SELECT EXISTS (SELECT 1 FROM registry.person_corrections c"
                    " JOIN registry.merges g ON g.merge_id = $2::uuid"
@@ -500,16 +487,14 @@ class PgRegistryTx final : public RegistryTx {
                    " 'relatives' = ANY(c.fields))",
                    std::string(person_id), std::string(merge_id))[0]
                 .as<bool>();
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::StatusOr<std::vector<std::string>> UnderReviewWith(
       absl::string_view person_id) override {
-    std::vector<std::string> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<std::vector<std::string>> {
+      std::vector<std::string> out;
       for (const auto& r : tx_.exec_params(
                "SELECT DISTINCT x FROM registry.reviews,"
                " unnest(candidate_ids || person_id) AS x"
@@ -518,31 +503,27 @@ class PgRegistryTx final : public RegistryTx {
                std::string(person_id))) {
         out.push_back(Text(r[0]));
       }
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::StatusOr<std::vector<std::string>> DistinctFrom(
       absl::string_view person_id) override {
-    std::vector<std::string> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<std::vector<std::string>> {
+      std::vector<std::string> out;
       for (const auto& r : tx_.exec_params(
                "SELECT b FROM registry.distinct_pairs WHERE a = $1::uuid"
                " UNION SELECT a FROM registry.distinct_pairs WHERE b = $1::uuid",
                std::string(person_id))) {
         out.push_back(Text(r[0]));
       }
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::StatusOr<ReviewRow> LockReview(absl::string_view review_id) override {
-    absl::StatusOr<ReviewRow> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<ReviewRow> {
+      absl::StatusOr<ReviewRow> out;
       pqxx::result r = tx_.exec_params(
           absl::StrCat("SELECT ", kReviewColumns,
                        " FROM registry.reviews WHERE review_id = $1 FOR UPDATE"),
@@ -552,10 +533,8 @@ class PgRegistryTx final : public RegistryTx {
       } else {
         out = ReadReview(r[0]);
       }
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::Status CloseReview(absl::string_view review_id,
@@ -705,8 +684,8 @@ class PgRegistryTx final : public RegistryTx {
 
   absl::StatusOr<std::optional<MergeRecord>> LastMerge(
       absl::string_view merged_id) override {
-    std::optional<MergeRecord> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<std::optional<MergeRecord>> {
+      std::optional<MergeRecord> out;
       pqxx::result r = tx_.exec_params(
           "SELECT merge_id, survivor_id, review_id, state_before FROM"
           " registry.merges WHERE merged_id = $1 AND undone_at IS NULL"
@@ -720,10 +699,8 @@ class PgRegistryTx final : public RegistryTx {
                           .state_before =
                               static_cast<PersonState>(r[0][3].as<int>())};
       }
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::Status UndoMerge(const MergeRecord& m, const Principal& actor,
@@ -773,8 +750,8 @@ class PgRegistryTx final : public RegistryTx {
 
   absl::StatusOr<std::vector<std::string>> MergedInto(
       absl::string_view person_id) override {
-    std::vector<std::string> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<std::vector<std::string>> {
+      std::vector<std::string> out;
       for (const auto& r : tx_.exec_params(
                "WITH RECURSIVE merged (id, depth) AS ("
                "  SELECT person_id, 1 FROM registry.persons WHERE merged_into"
@@ -787,10 +764,8 @@ class PgRegistryTx final : public RegistryTx {
                std::string(person_id))) {
         out.push_back(Text(r[0]));
       }
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::Status UpdatePerson(const Person& p,
@@ -875,8 +850,8 @@ class PgRegistryTx final : public RegistryTx {
 
   absl::StatusOr<std::optional<IssuedToken>> FindIssuedToken(
       absl::string_view jti) override {
-    std::optional<IssuedToken> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<std::optional<IssuedToken>> {
+      std::optional<IssuedToken> out;
       pqxx::result r = tx_.exec_params(
           "SELECT subject, role, scope, kid,"
           " (extract(epoch FROM issued_at) * 1000000)::bigint,"
@@ -892,10 +867,8 @@ class PgRegistryTx final : public RegistryTx {
                           .issued_at = absl::FromUnixMicros(r[0][4].as<int64_t>()),
                           .expires_at = absl::FromUnixMicros(r[0][5].as<int64_t>())};
       }
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
   absl::StatusOr<bool> InsertRevocation(const IssuedToken& t,
@@ -947,13 +920,11 @@ class PgRegistryTx final : public RegistryTx {
   }
 
   absl::StatusOr<Person> LoadPerson(absl::string_view person_id) override {
-    absl::StatusOr<Person> out;
-    absl::Status s = Guard([&] {
+    return Guard([&]() -> absl::StatusOr<Person> {
+      absl::StatusOr<Person> out;
       out = Load(tx_, person_id);
-      return absl::OkStatus();
+      return out;
     });
-    if (!s.ok()) return s;
-    return out;
   }
 
  private:

@@ -147,6 +147,13 @@ absl::StatusOr<std::vector<Person>> DecodePeople(absl::string_view bytes) {
   return out;
 }
 
+absl::StatusOr<Person> DecodePerson(absl::string_view bytes) {
+  absl::StatusOr<std::vector<Person>> people = DecodePeople(bytes);
+  if (!people.ok()) return people.status();
+  if (people->size() != 1) return absl::InternalError("stored answer");
+  return std::move((*people)[0]);
+}
+
 std::string EncodeStateChanged(const Person& p, PersonState from,
                                absl::string_view case_id) {
   v1::PersonStateChanged e;

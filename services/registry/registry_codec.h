@@ -27,6 +27,8 @@ std::string RequestHash(const v1::RegisterRequest& request);
 // A list of people as a stored answer (idempotency), proto-encoded.
 std::string EncodePeople(const std::vector<Person>& people);
 absl::StatusOr<std::vector<Person>> DecodePeople(absl::string_view bytes);
+// A stored answer of exactly one person.
+absl::StatusOr<Person> DecodePerson(absl::string_view bytes);
 
 // The payload of a PersonStateChanged event.
 std::string EncodeStateChanged(const Person& person, PersonState from,

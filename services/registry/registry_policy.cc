@@ -1,5 +1,6 @@
 #include "services/registry/registry_policy.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 
 namespace relief::registry {
@@ -9,6 +10,9 @@ using authz::Access;
 std::vector<authz::Rule> RegistryRules() {
   const Access any = Access::kAny, scoped = Access::kInUnitScope,
                own = Access::kOwnPartner;
+  // The home commune, its district, and admins.
+  const absl::flat_hash_map<std::string, Access> officers = {
+      {"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}};
   return {
       // Point operators register on the spot (source must be the point);
       // hotline operators from a call; partners their own records.
@@ -47,14 +51,10 @@ std::vector<authz::Rule> RegistryRules() {
       {std::string(kMethodLookup), {{"admin", any}, {"service", any}}},
       {std::string(kMethodSubscribe), {{"service", any}}},
       // The home commune confirms its people; the district supervises.
-      {std::string(kMethodVerify),
-       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
-      {std::string(kMethodReject),
-       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
-      {std::string(kMethodBulkVerify),
-       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
-      {std::string(kMethodWithdraw),
-       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
+      {std::string(kMethodVerify), officers},
+      {std::string(kMethodReject), officers},
+      {std::string(kMethodBulkVerify), officers},
+      {std::string(kMethodWithdraw), officers},
       // Appeal cases ([4/8]) reopen records through a service.
       {std::string(kMethodReopen),
        {{"admin", any},
@@ -62,14 +62,10 @@ std::vector<authz::Rule> RegistryRules() {
         {"commune_officer", scoped},
         {"service", any}}},
       // Corrections and the review queue: the home commune and its district.
-      {std::string(kMethodUpdate),
-       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
-      {std::string(kMethodListReviews),
-       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
-      {std::string(kMethodDecideReviews),
-       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
-      {std::string(kMethodUnmerge),
-       {{"admin", any}, {"district_officer", scoped}, {"commune_officer", scoped}}},
+      {std::string(kMethodUpdate), officers},
+      {std::string(kMethodListReviews), officers},
+      {std::string(kMethodDecideReviews), officers},
+      {std::string(kMethodUnmerge), officers},
       // Disbursement (service) before paying; points before issuing rice;
       // the hotline answering "may I receive...?".
       {std::string(kMethodCheckEligibility),

@@ -509,9 +509,7 @@ absl::StatusOr<Person> RegistryManager::Unmerge(const Principal& actor,
     RELIEF_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                             tx.ClaimRequest(key, request_hash));
     if (stored.has_value()) {
-      RELIEF_ASSIGN_OR_RETURN(std::vector<Person> people, DecodePeople(*stored));
-      if (people.size() != 1) return absl::InternalError("stored answer");
-      person = std::move(people[0]);
+      RELIEF_ASSIGN_OR_RETURN(person, DecodePerson(*stored));
       return absl::OkStatus();
     }
     RELIEF_ASSIGN_OR_RETURN(Person merged, tx.LoadPerson(in.person_id));

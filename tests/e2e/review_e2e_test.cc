@@ -71,29 +71,16 @@ rv1::RegisterRequest Registration(const std::string& request_id,
                                   const std::string& cccd,
                                   const std::string& phone,
                                   const std::string& commune = kPhuDa) {
-  rv1::RegisterRequest r;
-  r.set_request_id(request_id);
+  rv1::RegisterRequest r = SampleRegistration(request_id, cccd);
   r.set_full_name(name);
   r.mutable_birth_date()->set_year(year);
   r.mutable_birth_date()->set_month(month);
   r.mutable_birth_date()->set_day(day);
   r.set_sex(sex);
-  if (!cccd.empty()) {
-    auto* d = r.add_documents();
-    d->set_type(rv1::DOCUMENT_TYPE_CCCD);
-    d->set_number(cccd);
-  } else {
-    auto* rel = r.add_relatives();
-    rel->set_name("Nguyễn Văn Bình");
-    rel->set_relationship("bố");
-  }
   r.set_phone(phone);
   r.set_home_commune_code(commune);
-  r.mutable_current_address()->set_province_code("79");
-  r.mutable_current_address()->set_district_code("777");
   r.mutable_current_address()->set_street("12 Lê Văn Quới");
   r.mutable_needs()->set_kind(rv1::NEED_KIND_LIVING);
-  r.set_source(rv1::SOURCE_HOTLINE);
   return r;
 }
 
